@@ -1,0 +1,3 @@
+"""Sovereign: the lockout-proof AI layer for WooCommerce."""
+
+__version__ = "0.1.0"
