@@ -1,0 +1,141 @@
+"""Scheduling jobs: now, at a time, after a delay, staggered in bulk, deduplicated.
+
+Dedupe: a schedule with a ``dedupe_key`` while a job with that key is pending
+or running creates nothing and reports the existing job. It holds under
+concurrency because pgqueuer keeps a unique partial index on the key for
+queued/picked rows and we insert with ``ON CONFLICT DO NOTHING``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterable, Mapping, Sequence
+
+import asyncpg
+from pydantic import BaseModel
+
+from sovereign.jobs.registry import JobRegistry, encode_payload
+from sovereign.jobs.sql import queries_for_connection, queries_for_pool
+
+Args = BaseModel | Mapping[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    """The outcome of one schedule call."""
+
+    job_id: int | None  # the new job, or the existing one when deduplicated
+    created: bool
+    dedupe_key: str | None = None
+
+    @property
+    def deduplicated(self) -> bool:
+        return not self.created
+
+
+@dataclass(frozen=True)
+class BulkItem:
+    args: Args
+    dedupe_key: str | None = None
+
+
+def _delay(at: datetime | None, delay: timedelta | float | None) -> timedelta:
+    if at is not None and delay is not None:
+        raise ValueError("give either at= or delay=, not both")
+    if at is not None:
+        if at.tzinfo is None:
+            raise ValueError("at= must be timezone-aware")
+        return max(at - datetime.now(timezone.utc), timedelta(0))
+    if delay is None:
+        return timedelta(0)
+    d = delay if isinstance(delay, timedelta) else timedelta(seconds=float(delay))
+    if d < timedelta(0):
+        raise ValueError("delay must not be negative")
+    return d
+
+
+class JobQueue:
+    """The producer side of the queue. Cheap to construct; holds a pool reference."""
+
+    def __init__(self, pool: asyncpg.Pool, registry: JobRegistry) -> None:
+        self._pool = pool
+        self._registry = registry
+        self._queries = queries_for_pool(pool)
+
+    async def schedule(
+        self,
+        name: str,
+        args: Args = None,
+        *,
+        at: datetime | None = None,
+        delay: timedelta | float | None = None,
+        dedupe_key: str | None = None,
+        priority: int = 0,
+        conn: asyncpg.Connection | None = None,
+    ) -> Scheduled:
+        """Schedule one job. Pass ``conn`` to enqueue inside the caller's transaction."""
+        (result,) = await self._enqueue(
+            name, [BulkItem(args, dedupe_key)], [_delay(at, delay)], priority=priority, conn=conn
+        )
+        return result
+
+    async def schedule_many(
+        self,
+        name: str,
+        items: Sequence[BulkItem],
+        *,
+        start: datetime | None = None,
+        interval: timedelta | float = 0.0,
+        priority: int = 0,
+        conn: asyncpg.Connection | None = None,
+    ) -> list[Scheduled]:
+        """Staggered bulk scheduling: item i runs at ``start + i * interval`` (one statement)."""
+        step = interval if isinstance(interval, timedelta) else timedelta(seconds=float(interval))
+        base = _delay(start, None)
+        delays = [base + i * step for i in range(len(items))]
+        return await self._enqueue(name, items, delays, priority=priority, conn=conn)
+
+    async def _enqueue(
+        self,
+        name: str,
+        items: Sequence[BulkItem],
+        delays: list[timedelta],
+        *,
+        priority: int,
+        conn: asyncpg.Connection | None,
+    ) -> list[Scheduled]:
+        if not items:
+            return []
+        spec = self._registry.get(name)  # unknown names are refused at schedule time
+        payloads = [encode_payload(name, self._registry.validate_args(name, it.args)) for it in items]
+        keys = [it.dedupe_key for it in items]
+        if len({k for k in keys if k is not None}) != len([k for k in keys if k is not None]):
+            raise ValueError("the same dedupe_key appears twice in one bulk schedule")
+        queries = queries_for_connection(conn) if conn is not None else self._queries
+        ids = await queries.enqueue(
+            [spec.group] * len(items),
+            payloads,
+            [priority] * len(items),
+            delays,
+            keys,
+            None,
+            on_conflict="skip",
+        )
+        out: list[Scheduled] = []
+        missing = [k for k, i in zip(keys, ids) if i is None and k is not None]
+        existing = await self._existing_ids(missing, conn) if missing else {}
+        for key, job_id in zip(keys, ids):
+            if job_id is not None:
+                out.append(Scheduled(int(job_id), True, key))
+            else:
+                out.append(Scheduled(existing.get(key), False, key))
+        return out
+
+    async def _existing_ids(self, keys: Iterable[str | None], conn: asyncpg.Connection | None) -> dict[str, int]:
+        sql = (
+            "SELECT dedupe_key, id FROM pgqueuer WHERE dedupe_key = ANY($1::text[]) "
+            "AND status IN ('queued', 'picked')"
+        )
+        rows = await (conn or self._pool).fetch(sql, list(keys))
+        return {r["dedupe_key"]: r["id"] for r in rows}

@@ -1,0 +1,123 @@
+"""Settings: environment variables ``SOVEREIGN_*`` and an optional TOML file.
+
+Precedence, highest first: explicit arguments, environment variables, the TOML
+file named by ``SOVEREIGN_CONFIG`` (default ``<data_dir>/sovereign.toml`` if it
+exists), then the defaults below. Every field is documented in
+``docs/configuration.md``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from sovereign.gateway.config import ProviderConfig
+
+
+class GroupConfig(BaseModel):
+    """A job group: a pgqueuer entrypoint with a fleet-wide concurrency cap (0 = unlimited)."""
+
+    concurrency: int = 0
+
+
+DEFAULT_GROUPS: dict[str, GroupConfig] = {
+    "default": GroupConfig(concurrency=0),
+    "webhooks": GroupConfig(concurrency=0),
+    "fraud": GroupConfig(concurrency=4),
+    "descriptions": GroupConfig(concurrency=2),
+    "forecasts": GroupConfig(concurrency=2),
+    "maintenance": GroupConfig(concurrency=1),
+}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SOVEREIGN_", env_nested_delimiter="__", extra="ignore")
+
+    # storage
+    data_dir: Path = Path(".sovereign")
+    database_url: str | None = None  # unset: an embedded PostgreSQL under data_dir/pg
+    db_pool_min: int = 1
+    db_pool_max: int = 10
+
+    # HTTP
+    host: str = "127.0.0.1"
+    port: int = 8787
+    max_body_bytes: int = 1_048_576  # 1 MiB; WooCommerce order bodies are ~5 KB
+
+    # jobs
+    worker_concurrency: int = 20  # jobs one worker process runs at once
+    worker_batch_size: int = 10
+    heartbeat_timeout_s: float = 6.0  # a running job whose heartbeat is older is taken over
+    dequeue_poll_s: float = 3.0  # idle workers re-check at least this often
+    shutdown_grace_s: float = 30.0  # SIGTERM: running jobs get this long to finish
+    past_due_after_s: float = 300.0  # pending this long past its run time = past due
+    default_max_attempts: int = 5
+    groups: dict[str, GroupConfig] = Field(default_factory=lambda: dict(DEFAULT_GROUPS))
+    store_timezone: str = "UTC"  # cron schedules run in store time
+
+    # gateway
+    providers: list[ProviderConfig] = Field(default_factory=list)
+    slo_availability: float = 0.995
+    models_dir: Path | None = None  # default: data_dir/models
+    default_model: str = "qwen2.5-coder-0.5b-instruct-q4_k_m"
+
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _TomlSource(settings_cls))
+
+    @property
+    def models_path(self) -> Path:
+        return self.models_dir or self.data_dir / "models"
+
+    @property
+    def pgdata(self) -> Path:
+        return self.data_dir / "pg"
+
+    def group_names(self) -> list[str]:
+        return sorted(self.groups)
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    """Reads ``SOVEREIGN_CONFIG`` or ``<data_dir>/sovereign.toml``; missing file = no values."""
+
+    def _path(self) -> Path | None:
+        explicit = os.environ.get("SOVEREIGN_CONFIG")
+        if explicit:
+            p = Path(explicit)
+            if not p.exists():
+                raise FileNotFoundError(f"SOVEREIGN_CONFIG points to {p}, which does not exist")
+            return p
+        data_dir = Path(os.environ.get("SOVEREIGN_DATA_DIR", ".sovereign"))
+        p = data_dir / "sovereign.toml"
+        return p if p.exists() else None
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:  # pragma: no cover
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        path = self._path()
+        if path is None:
+            return {}
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
