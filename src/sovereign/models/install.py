@@ -14,7 +14,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Mapping
 
 from . import packages
 from .catalogue import CATALOGUE, DEFAULT_MODEL_ID, LocalModel, ModelSpec, get, resolve
@@ -238,11 +238,11 @@ def ensure(
     return InstalledModel(ref.id, path, actual, path.stat().st_size)
 
 
-def list_models(models_dir: Path) -> list[ModelStatus]:
+def list_models(models_dir: Path, *, catalogue: Mapping[str, ModelSpec] = CATALOGUE) -> list[ModelStatus]:
     """Every catalogue entry with its state, without hashing anything."""
     models_dir = Path(models_dir)
     out: list[ModelStatus] = []
-    for spec in CATALOGUE.values():
+    for spec in catalogue.values():
         target = models_dir / spec.file_name
         common = dict(id=spec.id, file_name=spec.file_name, path=target, size=spec.size,
                       default=spec.id == DEFAULT_MODEL_ID, description=spec.description)

@@ -1,0 +1,229 @@
+"""The embedded provider: a verified local GGUF model, run in-process by llama.cpp.
+
+The one provider that needs no network and no account, so the store keeps an
+AI path when every cloud is down. It adapts ``ChatRequest`` to the
+``LlamaRuntime`` (one worker thread, fair FIFO queue, deadline-aware) and maps
+every failure to a ``ProviderError``.
+
+Configuration (``[[providers]]`` with ``kind = "embedded"``): ``model`` or
+``model_path`` is a catalogue id or a GGUF path; ``model_version = "sha256:<hex>"``
+pins a user-supplied file (otherwise it is pinned on first use); ``n_ctx`` and
+``n_threads`` (default: every core) tune the runtime.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any, AsyncIterator
+
+from sovereign.gateway.config import ProviderConfig
+from sovereign.gateway.types import ChatRequest, Completion, ProviderError, StreamChunk, Usage
+from sovereign.models.catalogue import LocalModel, ModelSpec, resolve
+from sovereign.models.errors import ModelError
+from sovereign.models.install import ensure
+from sovereign.models.runtime import (
+    Cancelled,
+    DeadlineExpired,
+    Generation,
+    GenerationFailed,
+    GenerationResult,
+    LlamaRuntime,
+    LoadFailed,
+    RuntimeClosed,
+)
+
+__all__ = ["EmbeddedProvider"]
+
+_DONE = object()
+
+
+def _pin(model_version: str) -> str | None:
+    return model_version.removeprefix("sha256:").lower() if model_version.startswith("sha256:") else None
+
+
+def _watch(cf: "Future[GenerationResult]") -> "asyncio.Future[GenerationResult]":
+    """An asyncio view of the worker's future. Cancelling the view leaves the job alone
+    (the caller decides with ``Generation.cancel``), and a late result is simply dropped."""
+    loop = asyncio.get_running_loop()
+    view: asyncio.Future[GenerationResult] = loop.create_future()
+
+    def settle(f: "Future[GenerationResult]") -> None:
+        if view.done():
+            return
+        if f.cancelled():
+            view.cancel()
+        elif (exc := f.exception()) is not None:
+            view.set_exception(exc)
+        else:
+            view.set_result(f.result())
+
+    def done(f: "Future[GenerationResult]") -> None:
+        try:
+            loop.call_soon_threadsafe(settle, f)
+        except RuntimeError:  # the loop is closed
+            pass
+
+    cf.add_done_callback(done)
+    return view
+
+
+class EmbeddedProvider:
+    """``Provider`` for the in-process model. Built as ``EmbeddedProvider(config, models_dir)``."""
+
+    def __init__(self, config: ProviderConfig, models_dir: Path) -> None:
+        self.name = config.name
+        self.config = config
+        self.models_dir = Path(models_dir)
+        self._ref: ModelSpec | LocalModel = resolve(config.model_path or config.model, sha256=_pin(config.model_version))
+        self._sha256: str | None = self._ref.sha256
+        self.runtime = LlamaRuntime(self._locate, n_ctx=config.n_ctx, n_threads=config.n_threads, name=config.name)
+
+    # -- identity -----------------------------------------------------------------------
+
+    @property
+    def model(self) -> str:
+        return self._ref.id
+
+    @property
+    def model_version(self) -> str:
+        """The first 12 hex digits of the GGUF's sha256 (``config.model_version`` until a local file is hashed)."""
+        return self._sha256[:12] if self._sha256 else self.config.model_version
+
+    def _locate(self) -> Path:
+        """Runs on the worker thread: a verified path (assembles from installed packages if needed)."""
+        installed = ensure(self._ref, self.models_dir, assemble=True, pip_install=False)
+        self._sha256 = installed.sha256
+        return installed.path
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    async def load(self) -> None:
+        """Load the model now instead of on the first request."""
+        try:
+            await asyncio.wrap_future(self.runtime.load())
+        except Exception as exc:
+            raise self._translate(exc) from exc
+
+    async def health(self) -> bool:
+        """Ready to answer: loaded and running, or (not loaded yet) the verified model is on disk."""
+        if not self.runtime.alive:
+            return False
+        if self.runtime.loaded:
+            return True
+        try:
+            await asyncio.to_thread(ensure, self._ref, self.models_dir, assemble=False)
+        except (ModelError, OSError):
+            return False
+        return True
+
+    async def aclose(self) -> None:
+        await asyncio.to_thread(self.runtime.close)
+
+    # -- requests -----------------------------------------------------------------------
+
+    def _body(self, request: ChatRequest) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+            "max_tokens": request.max_tokens,
+            "temperature": request.temperature,
+            "stream": True,  # always: the per-token callback is how a deadline stops generation
+            "stream_options": {"include_usage": True},
+            "cache_prompt": True,
+        }
+        if request.stop:
+            body["stop"] = list(request.stop)
+        if request.json_schema is not None:
+            body["json_schema"] = dict(request.json_schema)
+        elif request.json_mode:
+            body["response_format"] = {"type": "json_object"}
+        return body
+
+    def _submit(self, request: ChatRequest, timeout: float, on_text: Any = None) -> tuple[Generation, float]:
+        deadline = min(request.deadline, time.monotonic() + max(0.0, timeout))
+        try:
+            return self.runtime.submit(self._body(request), deadline=deadline, on_text=on_text), deadline
+        except RuntimeClosed as exc:
+            raise self._error(str(exc), kind="unavailable") from exc
+
+    async def complete(self, request: ChatRequest, *, timeout: float) -> Completion:
+        gen, deadline = self._submit(request, timeout)
+        try:
+            async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
+                result = await _watch(gen.future)
+        except TimeoutError:
+            error = self._timeout(gen)
+            gen.cancel()
+            raise error from None
+        except asyncio.CancelledError:
+            gen.cancel()
+            raise
+        except Exception as exc:
+            raise self._translate(exc) from exc
+        return self._completion(result)
+
+    async def stream(self, request: ChatRequest, *, timeout: float) -> AsyncIterator[StreamChunk]:
+        loop = asyncio.get_running_loop()
+        pieces: asyncio.Queue[object] = asyncio.Queue()
+
+        def push(item: object) -> None:
+            try:
+                loop.call_soon_threadsafe(pieces.put_nowait, item)
+            except RuntimeError:  # the loop is gone; nobody is listening
+                pass
+
+        gen, deadline = self._submit(request, timeout, on_text=push)
+        gen.future.add_done_callback(lambda _f: push(_DONE))
+        finished = False
+        try:
+            while True:
+                try:
+                    async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
+                        item = await pieces.get()
+                except TimeoutError:
+                    raise self._timeout(gen) from None
+                if item is _DONE:
+                    break
+                yield StreamChunk(text=item)  # type: ignore[arg-type]
+            try:
+                result = gen.future.result(timeout=0)
+            except Exception as exc:
+                raise self._translate(exc) from exc
+            finished = True
+            yield StreamChunk(finish_reason=result.finish_reason,
+                              usage=Usage(result.prompt_tokens, result.completion_tokens))
+        finally:
+            if not finished:
+                gen.cancel()
+
+    # -- mapping ------------------------------------------------------------------------
+
+    def _completion(self, result: GenerationResult) -> Completion:
+        return Completion(
+            text=result.text,
+            usage=Usage(input_tokens=result.prompt_tokens, output_tokens=result.completion_tokens),
+            model=self.model,
+            finish_reason=result.finish_reason,
+        )
+
+    def _error(self, message: str, *, kind: str, status: int | None = None) -> ProviderError:
+        return ProviderError(f"{self.name}: {message}", provider=self.name, status=status, retryable=False, kind=kind)
+
+    def _timeout(self, gen: Generation) -> ProviderError:
+        where = "while generating" if gen.future.running() else "while queued; dropped without running"
+        return self._error(f"deadline passed {where}", kind="timeout")
+
+    def _translate(self, exc: BaseException) -> ProviderError:
+        if isinstance(exc, ProviderError):
+            return exc
+        if isinstance(exc, DeadlineExpired):
+            return self._error(str(exc), kind="timeout")
+        if isinstance(exc, GenerationFailed):
+            return self._error(str(exc), kind="bad_request" if exc.code == 400 else "server", status=exc.code)
+        if isinstance(exc, (ModelError, LoadFailed, RuntimeClosed)):
+            return self._error(str(exc), kind="unavailable")
+        if isinstance(exc, (Cancelled, asyncio.CancelledError)):
+            return self._error("generation cancelled", kind="cancelled")
+        return self._error(f"runtime failure: {exc!r}", kind="server")
