@@ -1,0 +1,133 @@
+"""Precision and recall of the fraud rules on the captured WooCommerce orders.
+
+Replays ``orders.json`` in creation order, as the fraud job would see it: each
+order's history is built only from the orders created before it, and "held"
+links only point at earlier orders this run put on hold. Rules only, default
+config (the AI review is optional and can only raise scores).
+
+The expected label of each order comes from its scenario text in
+``orders_scenarios.json`` through ``LABEL_RULES`` below, never from our scores.
+
+Prints one JSON object on stdout. Usage: ``python bench/fraud.py [--threshold N]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from typing import Any
+
+from sovereign.domain.fraud import FraudConfig, build_history, combine, decide, score
+from sovereign.domain.orders import Order
+from sovereign.testing.fixtures import load_json
+
+# Scenario text -> expected label. First matching pattern wins; no match means "clean".
+# "risky" means a merchant would want the order held for a manual look before shipping.
+LABEL_RULES: tuple[tuple[str, str, str], ...] = (
+    (r"smoke test", "clean", "the store's own test orders"),
+    (r"\bbenign\b", "clean", "the scenario says the oddity is harmless (gift to family abroad)"),
+    (r"\bburst\b", "risky", "several orders from one email and IP within a minute (velocity)"),
+    (r"card-testing", "risky", "several identities probing payments from one IP"),
+    (r"mailinator|guerrillamail|yopmail|10minutemail|sharklasers", "risky", "throwaway email address"),
+    (r"freight-forwarder|reshipper", "risky", "goods routed through a reshipping address"),
+    (r"very high total", "risky", "order far above normal basket size: review before shipping"),
+    (r"billing [A-Z]{2}\b.*/ shipping [A-Z]{2}\b", "risky", "cross-border order to another recipient, "
+                                                           "not marked benign"),
+)
+
+
+def expected_label(scenario: str) -> tuple[str, str]:
+    for pattern, label, why in LABEL_RULES:
+        if re.search(pattern, scenario):
+            return label, why
+    return "clean", "no risk pattern in the scenario (domestic, ordinary, registered customer...)"
+
+
+def replay(orders: list[Order], config: FraudConfig) -> list[dict[str, Any]]:
+    earlier: list[Order] = []
+    held: set[int] = set()
+    rows = []
+    for order in orders:
+        history = build_history(order, earlier, config=config, held_ids=held)
+        assessment = combine(score(order, history, config), None)
+        decision = decide(assessment, config)
+        if decision.hold:
+            held.add(order.id)
+        rows.append({"id": order.id, "score": assessment.score, "hold": decision.hold,
+                     "signals": [r.code for r in assessment.reasons]})
+        earlier.append(order)
+    return rows
+
+
+def metrics(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    tp = sum(r["hold"] and r["expected"] == "risky" for r in rows)
+    fp = sum(r["hold"] and r["expected"] == "clean" for r in rows)
+    fn = sum(not r["hold"] and r["expected"] == "risky" for r in rows)
+    return {
+        "expected_holds": tp + fn,
+        "holds": tp + fp,
+        "true_positives": tp,
+        "false_positives": fp,
+        "false_negatives": fn,
+        "precision": round(tp / (tp + fp), 4) if tp + fp else None,
+        "recall": round(tp / (tp + fn), 4) if tp + fn else None,
+    }
+
+
+def run(threshold: int | None) -> dict[str, Any]:
+    config = FraudConfig() if threshold is None else FraudConfig(threshold=threshold)
+    scenarios = load_json("orders_scenarios.json")["orders"]
+    orders = sorted((Order.from_woo(o) for o in load_json("orders.json")),
+                    key=lambda o: (o.created is None, o.created, o.id))
+
+    started = time.perf_counter()
+    rows = replay(orders, config)
+    elapsed = time.perf_counter() - started
+    for row in rows:
+        row["scenario"] = scenarios.get(str(row["id"]), "")
+        row["expected"], _ = expected_label(row["scenario"])
+        row["outcome"] = {(True, "risky"): "TP", (True, "clean"): "FP", (False, "risky"): "FN",
+                          (False, "clean"): "TN"}[(row["hold"], row["expected"])]
+
+    sweep = {}
+    for t in (50, 60, 70, 80, 90):
+        swept = replay(orders, FraudConfig(threshold=t))
+        for s, row in zip(swept, rows):
+            s["expected"] = row["expected"]
+        m = metrics(swept)
+        sweep[str(t)] = {"precision": m["precision"], "recall": m["recall"], "holds": m["holds"]}
+
+    no_links = replay(orders, config.merged({"weights": {"linked_to_held": 0}}))
+    for s, row in zip(no_links, rows):
+        s["expected"] = row["expected"]
+    m = metrics(no_links)
+
+    return {
+        "orders": len(rows),
+        **metrics(rows),
+        "threshold": config.threshold,
+        "ms_per_order": round(elapsed * 1000 / max(1, len(rows)), 3),
+        "label_rules": [{"pattern": p, "label": lab, "why": why} for p, lab, why in LABEL_RULES],
+        "threshold_sweep": sweep,
+        "without_linked_to_held": {"precision": m["precision"], "recall": m["recall"]},
+        "per_scenario": [
+            {k: row[k] for k in ("id", "scenario", "expected", "score", "hold", "outcome", "signals")} for row in rows
+        ],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threshold", type=int, default=None)
+    args = parser.parse_args()
+    result = run(args.threshold)
+    print(f"fraud bench: precision={result['precision']} recall={result['recall']}", file=sys.stderr)
+    json.dump(result, sys.stdout, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()
