@@ -66,3 +66,44 @@ class ProviderConfig(BaseModel):
     @property
     def is_local(self) -> bool:
         return self.jurisdiction == "local"
+
+
+class BreakerSettings(BaseModel):
+    """When a provider's circuit opens, and how long it stays open before one probe call."""
+
+    consecutive_failures: int = 5  # open after this many failures in a row
+    failure_rate: float = 0.5  # ... or when this share of calls in the window failed
+    window_s: float = 30.0
+    min_calls: int = 10  # the rate rule needs at least this many calls in the window
+    cooldown_s: float = 15.0  # open -> half-open after this long
+
+
+class RetrySettings(BaseModel):
+    """Full-jitter exponential backoff between tries on one provider."""
+
+    base_s: float = 0.1
+    cap_s: float = 2.0
+
+
+class DegradedSettings(BaseModel):
+    """Per-feature availability of the LLM path; below the SLO the feature runs on its rules."""
+
+    slo: float = 0.995
+    slo_per_feature: dict[str, float] = Field(default_factory=dict)
+    window_s: float = 300.0
+    min_samples: int = 20
+    trial_interval_s: float = 30.0  # while degraded, let one trial call through this often
+
+
+class CacheSettings(BaseModel):
+    """Which answers may be served from the response cache."""
+
+    data_classes: list[str] = Field(default_factory=lambda: ["public"])
+    ttl_s: float = 24 * 3600.0
+
+
+class GatewaySettings(BaseModel):
+    breaker: BreakerSettings = Field(default_factory=BreakerSettings)
+    retry: RetrySettings = Field(default_factory=RetrySettings)
+    degraded: DegradedSettings = Field(default_factory=DegradedSettings)
+    cache: CacheSettings = Field(default_factory=CacheSettings)

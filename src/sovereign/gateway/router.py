@@ -1,0 +1,383 @@
+"""The gateway: one call in, the best allowed provider's answer out, or a ``GatewayError`` fast.
+
+For each request: degraded-mode admission, candidates from the
+``CandidatePolicy`` (``hr_personal`` never leaves local providers), the
+response cache, then the candidates in priority order. On each provider a
+breaker guards every try, our own token buckets throttle before the
+provider does, retryable failures are retried with full jitter (honouring
+``Retry-After``) while the deadline allows, and anything else fails over
+to the next candidate. Structured output is validated before it counts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+from typing import Any, AsyncIterator, Callable, Sequence
+
+from .attempts import Call, Op, run_attempts
+from .availability import Admission, Availability
+from .breaker import CircuitBreaker
+from .cache import ResponseCache, cache_key
+from .config import GatewaySettings, ProviderConfig
+from .events import BreakerChanged, CallFinished, DegradedEntered, DegradedLeft, Emitter, EventSink
+from .overrides import Overrides
+from .policy import CandidatePolicy, DataClassPolicy, local_only_guard
+from .probes import probe_loop
+from .ratelimit import RateLimiter, estimate_tokens
+from .registry import build_provider
+from .route import Route
+from .structured import parse_output, wants_json, with_instructions
+from .types import ChatRequest, ChatResult, Completion, GatewayError, Provider, ProviderError, StreamChunk, Usage
+
+log = logging.getLogger("sovereign.gateway")
+
+
+class Gateway:
+    """The LLM gateway. Build once per process; share it between features.
+
+    ``providers`` are configs (built with ``build``, default the registry);
+    ``policy`` chooses candidates (default: by data class); ``cache`` is the
+    response cache port; ``on_event`` receives every event, synchronously.
+    """
+
+    def __init__(
+        self,
+        providers: Sequence[ProviderConfig],
+        *,
+        settings: GatewaySettings | None = None,
+        policy: CandidatePolicy | None = None,
+        cache: ResponseCache | None = None,
+        on_event: EventSink | None = None,
+        models_dir: Path | None = None,
+        build: Callable[[ProviderConfig], Provider] | None = None,
+    ) -> None:
+        self.settings = settings or GatewaySettings()
+        self._emit = Emitter(on_event)
+        build = build or partial(build_provider, models_dir=models_dir)
+        configs = sorted((c for c in providers if c.enabled), key=lambda c: c.priority)
+        names = [c.name for c in configs]
+        if len(set(names)) != len(names):
+            raise ValueError(f"provider names must be unique: {names}")
+        self._routes: dict[str, Route] = {}
+        for c in configs:
+            breaker = CircuitBreaker(self.settings.breaker, on_change=partial(self._breaker_changed, c.name))
+            self._routes[c.name] = Route(c, build(c), breaker, RateLimiter(c.rate_limits))
+        self._configs = configs
+        self._policy = policy or DataClassPolicy()
+        self._cache = cache
+        self._cache_classes = frozenset(self.settings.cache.data_classes)
+        self.availability = Availability(self.settings.degraded, on_switch=self._degraded_switched)
+        self.overrides = Overrides(self._emit, frozenset(names))
+        self._probes: asyncio.Task[None] | None = None
+
+    # --- the two calls ------------------------------------------------------
+
+    async def complete(self, request: ChatRequest) -> ChatResult:
+        """The answer, or ``GatewayError`` (reason: degraded, policy, unavailable, deadline, invalid_output)."""
+        start = time.monotonic()
+        trial = self._admit(request, start, stream=False)
+        try:
+            result = await self._complete(request, start)
+        except GatewayError as e:
+            self._finish(request, start, e.reason, None, e.errors, trial=trial, attempts=len(e.errors))
+            raise
+        except BaseException:
+            if trial:
+                self.availability.cancel_trial(request.feature)
+            raise
+        self._finish(request, start, "ok", result, (), trial=trial)
+        return result
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
+        """Chunks of the answer; the last has ``finish_reason`` set.
+
+        A provider failing before its first token is failed over transparently.
+        After the first token a failure raises ``GatewayError(reason="interrupted")``:
+        the stream never ends as a silently truncated success.
+        """
+        start = time.monotonic()
+        trial = self._admit(request, start, stream=True)
+        call = Call()
+        try:
+            routes = self._routes_for(request)
+            opened = await self._first_success(routes, request, call, _open_stream, streaming=True)
+            if opened is None:
+                raise call.failure(request, routes)
+        except GatewayError as e:
+            self._finish(request, start, e.reason, None, e.errors, trial=trial, stream=True, attempts=call.attempts)
+            raise
+        except BaseException:
+            if trial:
+                self.availability.cancel_trial(request.feature)
+            raise
+        route, (chunks, chunk), t0 = opened
+        parts: list[str] = []
+        usage = Usage()
+        ended = False
+        try:
+            while True:
+                if chunk.text:
+                    parts.append(chunk.text)
+                if chunk.usage is not None:
+                    usage = chunk.usage
+                yield chunk
+                if chunk.finish_reason is not None:
+                    ended = True
+                    break
+                chunk = await anext(chunks, None)
+                if chunk is None:
+                    raise ProviderError(f"{route.name}: stream ended without a finish", provider=route.name, kind="reset")
+        except ProviderError as e:
+            ended = True
+            route.breaker.record_failure(e.kind)
+            call.failed(route, e, request, self._emit)
+            self._finish(request, start, "interrupted", None, call.errors, trial=trial, stream=True, attempts=call.attempts)
+            raise GatewayError(
+                f"stream from {route.name} broke after the first token: {e}", reason="interrupted", errors=call.errors
+            ) from None
+        finally:
+            await chunks.aclose()
+            if not ended:  # the consumer left early or was cancelled: nobody's failure
+                route.breaker.release()
+                if trial:
+                    self.availability.cancel_trial(request.feature)
+        route.breaker.record_success()
+        route.latency.record((time.monotonic() - t0) * 1000.0)
+        result = self._result(route, request, "".join(parts), usage, start, call.attempts, None)
+        self._finish(request, start, "ok", result, (), trial=trial, stream=True)
+
+    # --- state for operators ------------------------------------------------
+
+    def is_degraded(self, feature: str) -> bool:
+        return self.overrides.degraded_reason(feature) is not None or self.availability.is_degraded(feature)
+
+    @property
+    def providers(self) -> list[str]:
+        """Provider names in priority order."""
+        return list(self._routes)
+
+    def provider(self, name: str) -> Provider:
+        return self._routes[name].provider
+
+    def health(self) -> dict[str, dict[str, Any]]:
+        """Per provider: breaker state, availability, p50/p99 latency, rate-limit headroom, model version."""
+        return {name: r.health(self._version(r)) for name, r in self._routes.items()}
+
+    def status(self) -> dict[str, Any]:
+        features = self.availability.status()
+        degraded = sorted(f for f, s in features.items() if s["degraded"])
+        return {
+            "providers": self.health(),
+            "features": features,
+            "degraded": degraded,
+            "overrides": self.overrides.snapshot(),
+            "probing": self._probes is not None and not self._probes.done(),
+        }
+
+    def start_probes(self, interval: float = 15.0) -> asyncio.Task[None]:
+        """Start (once) the background health probe of every provider; it feeds breakers and trials."""
+        if self._probes is None or self._probes.done():
+            routes = list(self._routes.values())
+            self._probes = asyncio.create_task(probe_loop(routes, interval, self.availability.arm_trials))
+        return self._probes
+
+    async def aclose(self) -> None:
+        if self._probes is not None:
+            self._probes.cancel()
+            await asyncio.gather(self._probes, return_exceptions=True)
+        await asyncio.gather(*(r.provider.aclose() for r in self._routes.values()), return_exceptions=True)
+
+    async def __aenter__(self) -> "Gateway":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # --- internals ----------------------------------------------------------
+
+    def _admit(self, request: ChatRequest, start: float, *, stream: bool) -> bool:
+        """True when the call is a degraded-mode trial; raises when the feature is degraded."""
+        forced = self.overrides.degraded_reason(request.feature)
+        admission = Admission.REFUSED if forced is not None else self.availability.admit(request.feature)
+        if admission is Admission.NORMAL:
+            return False
+        if admission is Admission.TRIAL:
+            return True
+        self._finish(request, start, "degraded", None, (), trial=False, stream=stream, count=False)
+        raise GatewayError(f"feature {request.feature!r} is degraded: {forced or 'availability below SLO'}", reason="degraded")
+
+    def _routes_for(self, request: ChatRequest) -> list[Route]:
+        allowed = local_only_guard(request, self._policy.filter(request, self._configs))
+        forced = self.overrides.forced_provider
+        routes = self._routes
+        found = [routes[c.name] for c in allowed if c.name in routes and (forced is None or c.name == forced)]
+        if not found:
+            why = f" (forced provider {forced!r})" if forced else ""
+            raise GatewayError(f"no provider may receive {request.data_class!r} data{why}", reason="policy")
+        return found
+
+    async def _complete(self, request: ChatRequest, start: float) -> ChatResult:
+        routes = self._routes_for(request)
+        key = None
+        if self._cache is not None and request.data_class in self._cache_classes:
+            first = next((r for r in routes if not r.is_open), routes[0])
+            key = cache_key(request, self._version(first))
+            hit = await self._cache_get(key)
+            if hit is not None:
+                return replace(hit, cached=True, attempts=0, latency_ms=(time.monotonic() - start) * 1000.0)
+        call = Call()
+        op = _complete_structured if wants_json(request) else _complete_plain
+        done = await self._first_success(routes, request, call, op, streaming=False)
+        if done is None:
+            raise call.failure(request, routes)
+        route, (completion, parsed), _ = done
+        result = self._result(route, request, completion.text, completion.usage, start, call.attempts, parsed)
+        if key is not None:
+            await self._cache_put(cache_key(request, result.model_version), result)
+        return result
+
+    async def _first_success(
+        self, routes: list[Route], request: ChatRequest, call: Call, op: Op, *, streaming: bool
+    ) -> tuple[Route, Any, float] | None:
+        """Candidates in order; providers throttled on the first pass get a second, waiting one."""
+        deferred: list[tuple[Route, int]] = []
+        retry, emit = self.settings.retry, self._emit
+        for route in routes:
+            got = await run_attempts(
+                route, self._adapt(route, request), call, op, retry=retry, emit=emit, deferred=deferred, streaming=streaming
+            )
+            if got is not None:
+                return route, got[0], got[1]
+        for route, first in deferred:
+            got = await run_attempts(
+                route, self._adapt(route, request), call, op,
+                retry=retry, emit=emit, deferred=None, first=first, streaming=streaming,
+            )
+            if got is not None:
+                return route, got[0], got[1]
+        return None
+
+    def _adapt(self, route: Route, request: ChatRequest) -> ChatRequest:
+        """The request as this provider gets it: pinned model, schema in the prompt if it has no native support."""
+        pin = self.overrides.pin(route.name)
+        if pin is not None:
+            request = replace(request, model=pin.model)
+        if not route.native_json and (request.json_schema is not None or request.json_mode):
+            request = with_instructions(request)
+        return request
+
+    def _result(
+        self, route: Route, request: ChatRequest, text: str, usage: Usage, start: float, attempts: int, parsed: Any
+    ) -> ChatResult:
+        pin = self.overrides.pin(route.name)
+        return ChatResult(
+            text=text,
+            provider=route.name,
+            model=pin.model if pin is not None else (request.model or route.config.model),
+            model_version=pin.version if pin is not None else route.config.model_version,
+            jurisdiction=route.config.jurisdiction,
+            usage=usage,
+            latency_ms=(time.monotonic() - start) * 1000.0,
+            parsed=parsed,
+            attempts=attempts,
+        )
+
+    def _version(self, route: Route) -> str:
+        pin = self.overrides.pin(route.name)
+        return route.config.model_version if pin is None else pin.version
+
+    def _finish(
+        self,
+        request: ChatRequest,
+        start: float,
+        outcome: str,
+        result: ChatResult | None,
+        errors: Sequence[ProviderError],
+        *,
+        trial: bool,
+        stream: bool = False,
+        count: bool = True,
+        attempts: int = 0,
+    ) -> None:
+        if result is not None:
+            u = result.usage
+            event = CallFinished(
+                request.feature, request.data_class, outcome, result.provider, result.jurisdiction, result.model,
+                result.model_version, result.latency_ms, u.input_tokens, u.output_tokens, result.cached,
+                result.attempts, stream,
+            )
+            count = count and not result.cached
+        else:
+            last = errors[-1].provider if errors else ""
+            route = self._routes.get(last)
+            event = CallFinished(
+                request.feature, request.data_class, outcome, last, route.config.jurisdiction if route else "",
+                route.config.model if route else "", self._version(route) if route else "",
+                (time.monotonic() - start) * 1000.0, 0, 0, False, attempts or len(errors), stream,
+            )
+        self._emit(event)
+        if count:
+            self.availability.record(request.feature, outcome == "ok", trial=trial)
+        elif trial:
+            self.availability.cancel_trial(request.feature)
+
+    async def _cache_get(self, key: str) -> ChatResult | None:
+        try:
+            return await self._cache.get(key)  # type: ignore[union-attr]
+        except Exception:  # noqa: BLE001 - a broken cache is a miss, never a failed call
+            log.exception("response cache get failed")
+            return None
+
+    async def _cache_put(self, key: str, result: ChatResult) -> None:
+        try:
+            await self._cache.put(key, result, self.settings.cache.ttl_s)  # type: ignore[union-attr]
+        except Exception:  # noqa: BLE001
+            log.exception("response cache put failed")
+
+    def _breaker_changed(self, provider: str, previous: str, state: str, reason: str) -> None:
+        log.warning("gateway breaker %s: %s -> %s (%s)", provider, previous, state, reason)
+        self._emit(BreakerChanged(provider, previous, state, reason))
+
+    def _degraded_switched(self, feature: str, degraded: bool, reason: str, ratio: float | None) -> None:
+        if degraded:
+            log.warning("gateway feature %s degraded: %s", feature, reason)
+            self._emit(DegradedEntered(feature, reason, ratio))
+        else:
+            log.warning("gateway feature %s recovered: %s", feature, reason)
+            self._emit(DegradedLeft(feature, reason))
+
+
+async def _complete_plain(route: Route, request: ChatRequest, timeout: float) -> tuple[Completion, None]:
+    completion = await route.provider.complete(request, timeout=timeout)
+    _settle(route, request, completion.usage)
+    return completion, None
+
+
+async def _complete_structured(route: Route, request: ChatRequest, timeout: float) -> tuple[Completion, Any]:
+    completion = await route.provider.complete(request, timeout=timeout)
+    _settle(route, request, completion.usage)
+    return completion, parse_output(completion.text, request, provider=route.name)
+
+
+def _settle(route: Route, request: ChatRequest, usage: Usage) -> None:
+    used = usage.input_tokens + usage.output_tokens
+    if used:
+        route.limiter.settle(estimate_tokens(request), used)
+
+
+async def _open_stream(route: Route, request: ChatRequest, timeout: float) -> tuple[AsyncIterator[StreamChunk], StreamChunk]:
+    """Open the provider's stream and wait for its first chunk (a failure here fails over)."""
+    chunks = route.provider.stream(request, timeout=timeout)
+    try:
+        first = await anext(chunks)
+    except StopAsyncIteration:
+        raise ProviderError(f"{route.name}: empty stream", provider=route.name, retryable=True, kind="reset") from None
+    except BaseException:
+        await chunks.aclose()  # type: ignore[attr-defined]
+        raise
+    return chunks, first
