@@ -83,7 +83,8 @@ class SovereignExecutor(AbstractEntrypointExecutor):
             log.error("job %s (%s) failed permanently: %s", job.id, name, exc)
             raise JobFailed(f"{kind}: {exc}") from exc
 
-        takeovers = int((job.headers or {}).get("takeovers", 0))
+        headers = job.headers if isinstance(job.headers, dict) else {}
+        takeovers = int(headers.get("takeovers", 0))
         if takeovers:
             await self._record_takeovers(job, name, takeovers)
         if job.attempts >= spec.max_attempts:
@@ -151,7 +152,7 @@ class SovereignExecutor(AbstractEntrypointExecutor):
         recorded = await self.pool.fetchval(
             "SELECT count(*) FROM sovereign_job_attempts WHERE job_id = $1 AND kind = 'worker_lost'", int(job.id)
         )
-        lost = (job.headers or {}).get("lost_worker")
+        lost = job.headers.get("lost_worker") if isinstance(job.headers, dict) else None
         for _ in range(takeovers - recorded):
             await self.pool.execute(
                 "INSERT INTO sovereign_job_attempts (job_id, job_name, attempt, kind, error, worker_id)"

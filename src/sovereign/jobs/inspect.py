@@ -56,7 +56,7 @@ class JobRow:
             dedupe_key=r["dedupe_key"],
             args=env.get("args", {}),
             worker=str(r["queue_manager_id"]) if r["queue_manager_id"] else None,
-            takeovers=int((headers or {}).get("takeovers", 0)),
+            takeovers=int(headers.get("takeovers", 0)) if isinstance(headers, dict) else 0,
         )
 
 
@@ -158,8 +158,8 @@ class QueueInspector:
             )
             # A fresh budget: takeovers recorded so far no longer count.
             await conn.execute(
-                "UPDATE pgqueuer SET headers = COALESCE(headers, '{}'::jsonb) - 'takeovers' - 'lost_worker' "
-                "WHERE id = ANY($1::bigint[]) AND status = 'failed'",
+                "UPDATE pgqueuer SET headers = headers - 'takeovers' - 'lost_worker' "
+                "WHERE id = ANY($1::bigint[]) AND status = 'failed' AND jsonb_typeof(headers) = 'object'",
                 job_ids,
             )
             await conn.execute(
