@@ -116,8 +116,8 @@ def build_history(
     for other in earlier:
         if other.id == order.id:
             continue
-        if order.created and other.created and other.created > order.created:
-            continue
+        if order.created and other.created and (other.created, other.id) > (order.created, order.id):
+            continue  # created later (same second: the higher id is the later order)
         other_email, other_ip = email_key(other.email), ip_key(other.ip)
         same_email = bool(me_email) and other_email == me_email
         same_ip = bool(me_ip) and other_ip == me_ip
