@@ -127,7 +127,10 @@ def test_unsafe_country_only_with_a_list() -> None:
     assert "unsafe_country" not in [r.code for r in rescore(raw).reasons]
     config = CONFIG.merged({"unsafe_countries": ["NG"]})
     reason = next(r for r in rescore(raw, config).reasons if r.code == "unsafe_country")
-    assert reason.text == "Shipping country NG on the store's list of unsafe countries"
+    assert reason.text == "Shipping country NG is on the store's list of unsafe countries"
+    both = next(r for r in rescore(raw, CONFIG.merged({"unsafe_countries": ["NG", "US"]})).reasons
+                if r.code == "unsafe_country")
+    assert both.text == "Billing country US, shipping country NG are on the store's list of unsafe countries"
 
 
 def test_free_email_follows_policy() -> None:

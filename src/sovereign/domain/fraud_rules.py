@@ -109,7 +109,8 @@ def _unsafe_country(order: Order, history: OrderHistory, config: FraudConfig) ->
     if not hits:
         return None
     listed = ", ".join(hits)
-    return f"{listed[0].upper()}{listed[1:]} on the store's list of unsafe countries"
+    verb = "is" if len(hits) == 1 else "are"
+    return f"{listed[0].upper()}{listed[1:]} {verb} on the store's list of unsafe countries"
 
 
 def _high_total(order: Order, history: OrderHistory, config: FraudConfig) -> str | None:
