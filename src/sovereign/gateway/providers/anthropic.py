@@ -102,6 +102,9 @@ class AnthropicProvider(HTTPProvider):
                         raise self._error_event(data)
                 except (KeyError, TypeError, AttributeError, ValueError) as e:
                     raise bad_response(self.name, f"unexpected stream event ({e!r}): {ev.data[:200]!r}") from None
+        except ProviderError:
+            if finish is None:
+                raise  # the connection broke after the finish reason: the answer is complete
         finally:
             await events.aclose()
         if not stopped and finish is None:

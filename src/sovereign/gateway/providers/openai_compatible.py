@@ -11,7 +11,7 @@ import json
 from typing import Any, AsyncIterator
 
 from ..config import ProviderConfig
-from ..types import ChatRequest, Completion, StreamChunk, Usage
+from ..types import ChatRequest, Completion, ProviderError, StreamChunk, Usage
 from ._http import HTTPProvider, bad_response, resolve_api_key, truncated
 
 DEFAULT_ENDPOINT = "https://api.openai.com/v1"
@@ -90,6 +90,9 @@ class OpenAICompatibleProvider(HTTPProvider):
                             finish = choice["finish_reason"]
                 except (KeyError, TypeError, AttributeError, ValueError) as e:
                     raise bad_response(self.name, f"unexpected stream chunk shape ({e!r})") from None
+        except ProviderError:
+            if finish is None:
+                raise  # the connection broke after the finish reason: the answer is complete
         finally:
             await events.aclose()
         if finish is None and not done:
