@@ -69,24 +69,19 @@ class ProductFacts:
 
     def as_data(self) -> dict[str, Any]:
         """The facts as the JSON object put into the prompt's data block (empty fields left out)."""
-        data: dict[str, Any] = {"name": self.name, "type": self.product_type}
-        if self.categories:
-            data["categories"] = list(self.categories)
-        if self.attributes:
-            data["attributes"] = {name: list(opts) for name, opts in self.attributes}
-        if self.short_description:
-            data["short_description"] = self.short_description
-        if self.regular_price is not None:
-            data["regular_price"] = format(self.regular_price, "f")
-        if self.sale_price is not None:
-            data["sale_price"] = format(self.sale_price, "f")
-        if self.currency:
-            data["currency"] = self.currency
-        if self.downloadable:
-            data["downloadable"] = True
-        if self.virtual:
-            data["virtual"] = True
-        return data
+        data: dict[str, Any] = {
+            "name": self.name,
+            "type": self.product_type,
+            "categories": list(self.categories),
+            "attributes": {name: list(opts) for name, opts in self.attributes},
+            "short_description": self.short_description,
+            "regular_price": None if self.regular_price is None else format(self.regular_price, "f"),
+            "sale_price": None if self.sale_price is None else format(self.sale_price, "f"),
+            "currency": self.currency,
+            "downloadable": self.downloadable or None,
+            "virtual": self.virtual or None,
+        }
+        return {k: v for k, v in data.items() if v not in (None, "", [], {})}
 
     def texts(self) -> list[str]:
         """Every fact as text: the corpus that output words and numbers are checked against."""
@@ -385,8 +380,8 @@ def validate(raw: str, f: ProductFacts, bounds: Bounds = Bounds()) -> Validation
 
     ``problems`` lists every reason for rejection (``too_short``, ``too_long``,
     ``too_many_paragraphs``, ``link``, ``prompt_echo``, ``invented_number:15``,
-    ``invented_term:cotton``, ``unknown_name:Nike`` …); ``text`` is the cleaned
-    text either way.
+    ``invented_material:cotton``, ``invented_currency:€``, ``unknown_name:Nike`` …);
+    ``text`` is the cleaned text either way.
     """
     text = clean(raw)
     problems: list[str] = []
