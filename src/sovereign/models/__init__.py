@@ -6,7 +6,17 @@
     path = ensure("qwen2.5-coder-0.5b-instruct-q4_k_m", models_dir).path   # what the runtime loads
 """
 
-from .catalogue import CATALOGUE, DEFAULT_MODEL_ID, TEST_MODEL_ID, LocalModel, ModelSpec, Part, UnknownModel, get, resolve
+from .catalogue import (
+    CATALOGUE,
+    DEFAULT_MODEL_ID,
+    TEST_MODEL_ID,
+    LocalModel,
+    ModelSpec,
+    Part,
+    UnknownModel,
+    get,
+    resolve,
+)
 from .errors import ModelError, ModelIntegrityError, ModelNotInstalled, ModelPackagesMissing
 from .install import (
     InstalledModel,

@@ -216,7 +216,9 @@ def ensure(
             return InstalledModel(ref.id, target, ref.sha256, target.stat().st_size)
         if not assemble:
             if not target.is_file():
-                raise ModelNotInstalled(f"{ref.id} is not installed in {models_dir}; run: sovereign models install {ref.id}")
+                raise ModelNotInstalled(
+                    f"{ref.id} is not installed in {models_dir}; run: sovereign models install {ref.id}"
+                )
             actual = hash_file(target, progress)
             if actual != ref.sha256:
                 raise ModelIntegrityError(str(target), ref.sha256, actual, target.stat().st_size)
@@ -244,13 +246,20 @@ def list_models(models_dir: Path, *, catalogue: Mapping[str, ModelSpec] = CATALO
     out: list[ModelStatus] = []
     for spec in catalogue.values():
         target = models_dir / spec.file_name
-        common = dict(id=spec.id, file_name=spec.file_name, path=target, size=spec.size,
-                      default=spec.id == DEFAULT_MODEL_ID, description=spec.description)
-        if target.is_file():
-            out.append(ModelStatus(state="installed", verified=_cache_says_ok(models_dir, target, spec.sha256), **common))
-            continue
-        status = packages.locate_parts(spec)
-        state: Literal["packages_present", "missing"] = "missing" if status.missing else "packages_present"
-        out.append(ModelStatus(state=state, verified=False,
-                               missing_packages=[p.requirement for p in status.missing], **common))
+        state: Literal["installed", "packages_present", "missing"] = "installed"
+        missing: list[str] = []
+        if not target.is_file():
+            missing = [p.requirement for p in packages.locate_parts(spec).missing]
+            state = "missing" if missing else "packages_present"
+        out.append(ModelStatus(
+            id=spec.id,
+            file_name=spec.file_name,
+            path=target,
+            size=spec.size,
+            state=state,
+            verified=state == "installed" and _cache_says_ok(models_dir, target, spec.sha256),
+            missing_packages=missing,
+            default=spec.id == DEFAULT_MODEL_ID,
+            description=spec.description,
+        ))
     return out

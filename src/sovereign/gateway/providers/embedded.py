@@ -22,8 +22,9 @@ from typing import Any, AsyncIterator
 from sovereign.gateway.config import ProviderConfig
 from sovereign.gateway.types import ChatRequest, Completion, ProviderError, StreamChunk, Usage
 from sovereign.models.catalogue import LocalModel, ModelSpec, resolve
-from sovereign.models.errors import ModelError
+from sovereign.models.errors import ModelError, ModelNotInstalled
 from sovereign.models.install import ensure
+from sovereign.models.packages import locate_parts
 from sovereign.models.runtime import (
     Cancelled,
     DeadlineExpired,
@@ -77,7 +78,8 @@ class EmbeddedProvider:
         self.name = config.name
         self.config = config
         self.models_dir = Path(models_dir)
-        self._ref: ModelSpec | LocalModel = resolve(config.model_path or config.model, sha256=_pin(config.model_version))
+        pin = _pin(config.model_version)
+        self._ref: ModelSpec | LocalModel = resolve(config.model_path or config.model, sha256=pin)
         self._sha256: str | None = self._ref.sha256
         self.runtime = LlamaRuntime(self._locate, n_ctx=config.n_ctx, n_threads=config.n_threads, name=config.name)
 
@@ -108,13 +110,19 @@ class EmbeddedProvider:
             raise self._translate(exc) from exc
 
     async def health(self) -> bool:
-        """Ready to answer: loaded and running, or (not loaded yet) the verified model is on disk."""
+        """Ready to answer: loaded and running, or (not loaded yet) a verified file on disk or
+        installed packages to assemble it from on first use."""
         if not self.runtime.alive:
             return False
         if self.runtime.loaded:
             return True
+        return await asyncio.to_thread(self._loadable)
+
+    def _loadable(self) -> bool:
         try:
-            await asyncio.to_thread(ensure, self._ref, self.models_dir, assemble=False)
+            ensure(self._ref, self.models_dir, assemble=False)
+        except ModelNotInstalled:
+            return isinstance(self._ref, ModelSpec) and locate_parts(self._ref).complete
         except (ModelError, OSError):
             return False
         return True
