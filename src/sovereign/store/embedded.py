@@ -20,12 +20,15 @@ from __future__ import annotations
 import logging
 import subprocess
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
 
 log = logging.getLogger(__name__)
+# platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); its /tmp fallback is fine for a lock file.
+warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
 
 
 class EmbeddedPostgresError(RuntimeError):

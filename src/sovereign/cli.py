@@ -1,0 +1,91 @@
+"""The `sovereign` command. Thin: every command delegates to the service layer."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from sovereign import __version__
+from sovereign.commands import db, jobs
+from sovereign.commands.common import console, run, setup_logging
+from sovereign.settings import get_settings
+
+app = typer.Typer(
+    help="Sovereign: the lockout-proof AI layer for WooCommerce.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(jobs.app, name="jobs")
+app.add_typer(db.app, name="db")
+
+
+@app.callback()
+def _main(verbose: bool = typer.Option(False, "--verbose", "-v", help="debug logs on stderr")) -> None:
+    setup_logging(verbose)
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    console.print(__version__)
+
+
+@app.command()
+def serve(
+    host: Optional[str] = typer.Option(None, help="default SOVEREIGN_HOST (127.0.0.1)"),
+    port: Optional[int] = typer.Option(None, help="default SOVEREIGN_PORT (8787)"),
+    worker: bool = typer.Option(True, "--worker/--no-worker", help="also run a worker in this process"),
+) -> None:
+    """Run the HTTP API (webhooks, gateway, fraud score, console) and, by default, a worker."""
+    import uvicorn
+
+    from sovereign import logs
+    from sovereign.web.app import create_app
+
+    s = get_settings()
+    logs.configure(s.log_level, s.log_json)
+    uvicorn.run(
+        create_app(s, run_worker=worker),
+        host=host or s.host,
+        port=port or s.port,
+        log_config=None,
+        access_log=False,
+        loop="uvloop",
+        http="httptools",
+        timeout_graceful_shutdown=int(s.shutdown_grace_s) + 5,
+    )
+
+
+@app.command()
+def worker(
+    groups: Optional[str] = typer.Option(None, help="comma-separated job groups (default: all)"),
+    concurrency: Optional[int] = typer.Option(None, help="jobs run at once by this process"),
+    cron: bool = typer.Option(True, "--cron/--no-cron", help="also fire recurring schedules"),
+) -> None:
+    """Run a worker: takes jobs until SIGTERM, then finishes running ones (up to the grace period)."""
+    import uvloop
+
+    from sovereign import logs
+    from sovereign.runtime import open_runtime
+
+    s = get_settings()
+    logs.configure(s.log_level, s.log_json)
+
+    async def go() -> None:
+        rt = await open_runtime(s)
+        try:
+            w = rt.worker(groups=groups.split(",") if groups else None, concurrency=concurrency, run_crons=cron)
+            await w.run(install_signal_handlers=True)
+        finally:
+            await rt.close()
+
+    uvloop.run(go())
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""CLI command groups. Each module is thin: parse options, call the service layer, print."""

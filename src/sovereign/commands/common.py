@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import asyncio
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator, Awaitable, TypeVar
+
+from rich.console import Console
+
+from sovereign import logs
+from sovereign.runtime import Runtime, open_runtime
+from sovereign.settings import get_settings
+
+T = TypeVar("T")
+console = Console()
+err = Console(stderr=True)
+
+
+def run(coro: Awaitable[T]) -> T:
+    return asyncio.run(coro)  # type: ignore[arg-type]
+
+
+def setup_logging(verbose: bool = False) -> None:
+    s = get_settings()
+    logs.configure("DEBUG" if verbose else ("WARNING" if s.log_level.upper() == "INFO" else s.log_level), s.log_json)
+
+
+@asynccontextmanager
+async def runtime(migrate: bool = True) -> AsyncIterator[Runtime]:
+    rt = await open_runtime(get_settings(), migrate=migrate)
+    try:
+        yield rt
+    finally:
+        await rt.close()
+
+
+def fmt_ts(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value else "-"

@@ -1,0 +1,46 @@
+"""The HTTP service: a FastAPI app whose lifespan owns the runtime (and, in `serve`, a worker)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import asynccontextmanager, suppress
+from typing import AsyncIterator
+
+from fastapi import FastAPI
+
+from sovereign import __version__
+from sovereign.runtime import Runtime, open_runtime
+from sovereign.settings import Settings, get_settings
+from sovereign.web import errors, health
+from sovereign.web.middleware import RequestContextMiddleware
+
+log = logging.getLogger("sovereign.web")
+
+
+def create_app(settings: Settings | None = None, *, run_worker: bool = True) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        rt: Runtime = await open_runtime(settings)
+        app.state.runtime = rt
+        worker_task = None
+        worker = None
+        if run_worker:
+            worker = rt.worker()
+            worker_task = asyncio.create_task(worker.run())
+        try:
+            yield
+        finally:
+            if worker is not None and worker_task is not None:
+                worker.request_stop()
+                with suppress(Exception):
+                    await worker_task
+            await rt.close()
+
+    app = FastAPI(title="Sovereign", version=__version__, lifespan=lifespan)
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    errors.install(app)
+    app.include_router(health.router)
+    return app

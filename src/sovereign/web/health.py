@@ -1,0 +1,45 @@
+"""/healthz (the process is alive) and /readyz (it can do its job)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from sovereign.store.migrations import pending
+
+router = APIRouter()
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+async def readyz(request: Request) -> JSONResponse:
+    rt = request.app.state.runtime
+    checks: dict[str, Any] = {}
+    ready = True
+    try:
+        await rt.db.fetchval("select 1")
+        checks["database"] = {"ok": True}
+        todo = [f"{m.version:04d}_{m.name}" for m in await pending(rt.db.pool)]
+        checks["migrations"] = {"ok": not todo, "pending": todo}
+        ready &= not todo
+        fresh_within = rt.settings.heartbeat_timeout_s * 2
+        workers = await rt.inspector.workers(fresh_within)
+        live = [w for w in workers if w["fresh"]]
+        checks["workers"] = {"ok": bool(live), "live": len(live), "registered": len(workers)}
+        ready &= bool(live)
+        past_due = await rt.inspector.past_due()
+        checks["queue"] = {"ok": past_due == 0, "past_due": past_due, "past_due_after_s": rt.settings.past_due_after_s}
+    except Exception as exc:  # the database is down: not ready, and say why
+        checks["database"] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        ready = False
+    gateway = getattr(rt, "gateway", None)
+    if gateway is not None:
+        checks["providers"] = gateway.health()
+        checks["degraded"] = gateway.status()
+    return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
