@@ -26,18 +26,17 @@ import asyncio
 import contextlib
 import hashlib
 import json
-import socket
 import sys
 from collections import deque
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import httpx
-import uvicorn
 
 from .fake_woo_hooks import Delivery, Webhook, WebhookRegistry, build_payload, delivery_headers, ping_headers, to_wire
 from .fake_woo_http import Fault, RequestRecord, WooApp
+from .fake_woo_server import LocalServer
 from .fake_woo_state import Event, StoreState, Write
 from .fixtures import load_deliveries
 
@@ -46,14 +45,6 @@ __all__ = ["FakeWooStore", "DEFAULT_CONSUMER_KEY", "DEFAULT_CONSUMER_SECRET", "D
 DEFAULT_CONSUMER_KEY = "ck_" + hashlib.sha1(b"sovereign fake woo key").hexdigest()
 DEFAULT_CONSUMER_SECRET = "cs_" + hashlib.sha1(b"sovereign fake woo secret").hexdigest()
 _REPLAY_SKIP = {"host", "content-length", "connection", "accept-encoding"}
-
-
-class _EmbeddedServer(uvicorn.Server):
-    """uvicorn without its signal handlers: it runs inside someone else's event loop."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
 
 
 class FakeWooStore:
@@ -87,8 +78,7 @@ class FakeWooStore:
         self._port = port
         self._faults: deque[Fault] = deque()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._server: _EmbeddedServer | None = None
-        self._serving: asyncio.Task[None] | None = None
+        self._server: LocalServer | None = None
         self._http: httpx.AsyncClient | None = None
 
     def __repr__(self) -> str:
@@ -97,32 +87,18 @@ class FakeWooStore:
     # -- lifecycle --------------------------------------------------------------------------
 
     async def start(self) -> FakeWooStore:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", self._port))
-        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        config = uvicorn.Config(
-            WooApp(self), log_level="warning", lifespan="off", access_log=False, server_header=False,
-            timeout_graceful_shutdown=2,
-        )
-        self._server = _EmbeddedServer(config)
+        self._server = LocalServer(WooApp(self), self._port)
+        self.url = await self._server.start()
         self._http = httpx.AsyncClient(timeout=10.0)
-        self._serving = asyncio.create_task(self._server.serve(sockets=[sock]))
-        while not self._server.started:
-            if self._serving.done():
-                await self._serving
-                raise RuntimeError("fake WooCommerce store did not start")
-            await asyncio.sleep(0.005)
         return self
 
     async def stop(self) -> None:
         await self.drain()
-        if self._server is not None and self._serving is not None:
-            self._server.should_exit = True
-            await self._serving
+        if self._server is not None:
+            await self._server.stop()
         if self._http is not None:
             await self._http.aclose()
-        self._server = self._serving = self._http = None
+        self._server = self._http = None
 
     async def __aenter__(self) -> FakeWooStore:
         return await self.start()
