@@ -84,11 +84,26 @@ async def test_hang_is_cut_at_the_deadline(fake, make_gateway) -> None:
 
 async def test_hanging_primary_fails_over_after_its_own_timeout(fake, fake2, make_gateway) -> None:
     fake.set_mode("hang")
-    primary = openai_cfg(fake, "primary", 1, max_retries=0, timeouts=Timeouts(connect=0.5, first_token=0.3, total=0.3))
+    primary = openai_cfg(fake, "primary", 1, max_retries=2, timeouts=Timeouts(connect=0.5, first_token=0.3, total=0.3))
     gw = make_gateway([primary, openai_cfg(fake2, "backup", 2)])
     start = time.monotonic()
     result = await gw.complete(ask(timeout=3))
-    assert result.provider == "backup" and 0.3 <= time.monotonic() - start < 0.5
+    assert result.provider == "backup" and 0.3 <= time.monotonic() - start < 0.5  # no retry in place on a timeout
+    assert fake.calls == 1
+
+
+async def test_timed_out_sole_provider_is_retried_within_the_deadline(fake, make_gateway) -> None:
+    fake.script("hang")
+    gw = make_gateway([openai_cfg(fake, "only", 1, timeouts=Timeouts(connect=0.5, first_token=0.2, total=0.2))])
+    result = await gw.complete(ask(timeout=3))
+    assert result.attempts == 2 and fake.calls == 2
+
+
+async def test_429_without_retry_after_fails_over_at_once(fake, fake2, make_gateway) -> None:
+    fake.set_mode("rate_limited")
+    gw = make_gateway([openai_cfg(fake, "primary", 1), openai_cfg(fake2, "backup", 2)])
+    assert (await gw.complete(ask())).provider == "backup"
+    assert fake.calls == 1
 
 
 async def test_retry_after_is_honoured(fake, make_gateway) -> None:
@@ -167,3 +182,24 @@ async def test_all_providers_down_is_a_gateway_error(fake, fake2, make_gateway, 
     assert e.value.reason == "unavailable" and [x.status for x in e.value.errors] == [500, 503]
     last = [x for x in events if isinstance(x, CallFinished)][-1]
     assert last.outcome == "unavailable" and last.attempts == 2
+
+
+async def test_half_open_admits_one_probe_among_concurrent_calls(fake, fake2, make_gateway) -> None:
+    settings = quick_settings(breaker=BreakerSettings(consecutive_failures=1, cooldown_s=0.1))
+    fake.set_mode("error")
+    gw = make_gateway([openai_cfg(fake, "primary", 1, max_retries=0), openai_cfg(fake2, "backup", 2)], settings=settings)
+    await gw.complete(ask())
+    assert gw.health()["primary"]["breaker"] == "open" and fake.calls == 1
+    fake.set_mode("slow", delay=0.1)
+    await asyncio.sleep(0.15)
+    results = await asyncio.gather(*(gw.complete(ask()) for _ in range(10)))
+    assert sorted(r.provider for r in results) == ["backup"] * 9 + ["primary"]
+    assert fake.calls == 2 and gw.health()["primary"]["breaker"] == "closed"
+
+
+async def test_a_raising_event_sink_never_breaks_a_call(fake, make_gateway) -> None:
+    def sink(event: object) -> None:
+        raise RuntimeError("metrics backend exploded")
+
+    gw = make_gateway([openai_cfg(fake, "p", 1)], on_event=sink)
+    assert (await gw.complete(ask())).provider == "p"

@@ -22,6 +22,9 @@ from .types import ChatRequest, GatewayError, ProviderError
 Op = Callable[[Route, ChatRequest, float], Awaitable[Any]]
 
 DEADLINE_SLACK = 0.005  # below this many seconds left, a try cannot usefully start
+# Failures not retried in place while other candidates remain: a timeout already cost a whole
+# provider timeout, and a 429 says the provider is throttled. Quick ones (5xx, reset) are retried.
+SLOW_FAILURES = frozenset({"timeout", "rate_limited"})
 
 
 class Call:
@@ -74,8 +77,10 @@ async def run_attempts(
     """Try ``route`` up to ``1 + max_retries`` times (from try number ``first``).
 
     ``request`` is already adapted to this provider. With ``deferred`` given
-    (other candidates remain), a provider that is throttled (own buckets or
-    its ``Retry-After``) is put there instead of being waited on. Unless
+    (the first pass over the candidates), a provider that is throttled (own
+    buckets, a 429, its ``Retry-After``) or timed out is put there instead of
+    being waited on or retried at once; the router comes back to it after
+    the others. Unless
     ``streaming``, success is recorded on the breaker here; a stream's
     caller records it when the stream ends.
     """
@@ -127,8 +132,8 @@ async def run_attempts(
             limiter.pause(error.retry_after)
         if not error.retryable or attempt >= cfg.max_retries:
             return None
-        if error.retry_after is not None and deferred is not None:
-            deferred.append((route, attempt + 1))  # throttled by the provider: others first
+        if deferred is not None and (error.retry_after is not None or error.kind in SLOW_FAILURES):
+            deferred.append((route, attempt + 1))  # throttled or slow: the other candidates first
             return None
         delay = backoff(attempt, error, retry)
         if delay >= request.remaining() - DEADLINE_SLACK:

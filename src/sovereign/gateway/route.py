@@ -15,7 +15,9 @@ from .types import Provider
 class Route:
     __slots__ = ("name", "config", "provider", "breaker", "limiter", "latency", "native_json", "healthy", "probed_at")
 
-    def __init__(self, config: ProviderConfig, provider: Provider, breaker: CircuitBreaker, limiter: RateLimiter) -> None:
+    def __init__(
+        self, config: ProviderConfig, provider: Provider, breaker: CircuitBreaker, limiter: RateLimiter
+    ) -> None:
         self.name = config.name
         self.config = config
         self.provider = provider

@@ -3,10 +3,12 @@
 For each request: degraded-mode admission, candidates from the
 ``CandidatePolicy`` (``hr_personal`` never leaves local providers), the
 response cache, then the candidates in priority order. On each provider a
-breaker guards every try, our own token buckets throttle before the
-provider does, retryable failures are retried with full jitter (honouring
-``Retry-After``) while the deadline allows, and anything else fails over
-to the next candidate. Structured output is validated before it counts.
+breaker guards every try and our own token buckets throttle before the
+provider does. Quick retryable failures (5xx, resets) are retried in place
+with full jitter; throttled (429, ``Retry-After``, own buckets) and timed-out
+providers are passed over for the next candidate and retried only after the
+others failed, waiting out ``Retry-After`` only when it fits the deadline.
+Anything else fails over. Structured output is validated before it counts.
 """
 
 from __future__ import annotations
@@ -131,12 +133,14 @@ class Gateway:
                     break
                 chunk = await anext(chunks, None)
                 if chunk is None:
-                    raise ProviderError(f"{route.name}: stream ended without a finish", provider=route.name, kind="reset")
+                    raise ProviderError(f"{route.name}: stream ended early", provider=route.name, kind="reset")
         except ProviderError as e:
             ended = True
             route.breaker.record_failure(e.kind)
             call.failed(route, e, request, self._emit)
-            self._finish(request, start, "interrupted", None, call.errors, trial=trial, stream=True, attempts=call.attempts)
+            self._finish(
+                request, start, "interrupted", None, call.errors, trial=trial, stream=True, attempts=call.attempts
+            )
             raise GatewayError(
                 f"stream from {route.name} broke after the first token: {e}", reason="interrupted", errors=call.errors
             ) from None
@@ -209,7 +213,8 @@ class Gateway:
         if admission is Admission.TRIAL:
             return True
         self._finish(request, start, "degraded", None, (), trial=False, stream=stream, count=False)
-        raise GatewayError(f"feature {request.feature!r} is degraded: {forced or 'availability below SLO'}", reason="degraded")
+        why = forced or "availability below SLO"
+        raise GatewayError(f"feature {request.feature!r} is degraded: {why}", reason="degraded")
 
     def _routes_for(self, request: ChatRequest) -> list[Route]:
         allowed = local_only_guard(request, self._policy.filter(request, self._configs))
@@ -249,7 +254,8 @@ class Gateway:
         retry, emit = self.settings.retry, self._emit
         for route in routes:
             got = await run_attempts(
-                route, self._adapt(route, request), call, op, retry=retry, emit=emit, deferred=deferred, streaming=streaming
+                route, self._adapt(route, request), call, op,
+                retry=retry, emit=emit, deferred=deferred, streaming=streaming,
             )
             if got is not None:
                 return route, got[0], got[1]
@@ -370,7 +376,9 @@ def _settle(route: Route, request: ChatRequest, usage: Usage) -> None:
         route.limiter.settle(estimate_tokens(request), used)
 
 
-async def _open_stream(route: Route, request: ChatRequest, timeout: float) -> tuple[AsyncIterator[StreamChunk], StreamChunk]:
+async def _open_stream(
+    route: Route, request: ChatRequest, timeout: float
+) -> tuple[AsyncIterator[StreamChunk], StreamChunk]:
     """Open the provider's stream and wait for its first chunk (a failure here fails over)."""
     chunks = route.provider.stream(request, timeout=timeout)
     try:

@@ -10,9 +10,9 @@ Modes: ``fast``, ``slow`` (``delay`` before answering), ``rate_limited`` (429 +
 ``Retry-After``), ``error`` (500 or ``status``), ``unauthorized`` (401),
 ``hang`` (never answers), ``reset`` (TCP reset), ``garbage`` (200 with a
 non-JSON body), ``stream_break`` (``chunks`` stream events, then a reset),
-``stream_stall`` (headers and ``chunks`` events, default none, then nothing). Scripted steps are consumed by completion calls
-only; health checks (``GET .../models``) answer 200 unless the default mode
-is a failing one.
+``stream_stall`` (headers and ``chunks`` events, default none, then
+nothing). Scripted steps are consumed by completion calls only; health
+checks (``GET .../models``) answer 200 unless the default mode is a failing one.
 
 Standalone (drills run it beside ``sovereign serve``)::
 
@@ -36,9 +36,14 @@ from collections import deque
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-MODES = ("fast", "slow", "rate_limited", "error", "unauthorized", "hang", "reset", "garbage", "stream_break", "stream_stall")
+MODES = (
+    "fast", "slow", "rate_limited", "error", "unauthorized", "hang", "reset", "garbage", "stream_break", "stream_stall",
+)
 _FAILING = frozenset(MODES) - {"fast", "slow"}
-_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable", 529: "Overloaded"}
+_REASONS = {
+    200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests",
+    500: "Internal Server Error", 503: "Service Unavailable", 529: "Overloaded",
+}
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,7 @@ class Step:
     status: int | None = None  # for "error": default 500
     retry_after: str | None = None  # the Retry-After header value for "rate_limited" / "error"
     text: str | None = None  # the answer; default: the server's ``reply``
-    chunks: int | None = None  # stream events sent before the reset ("stream_break", default 2) or stall ("stream_stall", 0)
+    chunks: int | None = None  # stream events before the reset (stream_break, default 2) / stall (stream_stall, 0)
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -76,7 +81,10 @@ class _Reset(Exception):
 
 
 class FakeLLM:
-    def __init__(self, *, port: int = 0, reply: str = "Hello from the fake LLM.", mode: str | Step = "fast", max_records: int = 100_000) -> None:
+    def __init__(
+        self, *, port: int = 0, reply: str = "Hello from the fake LLM.", mode: str | Step = "fast",
+        max_records: int = 100_000,
+    ) -> None:
         self.host = "127.0.0.1"
         self.port = port
         self.reply = reply
@@ -166,7 +174,9 @@ class FakeLLM:
             if not writer.is_closing():
                 writer.close()
 
-    async def _dispatch(self, method: str, path: str, headers: dict[str, str], body: bytes, writer: asyncio.StreamWriter) -> bool:
+    async def _dispatch(
+        self, method: str, path: str, headers: dict[str, str], body: bytes, writer: asyncio.StreamWriter
+    ) -> bool:
         """Answer one request; False closes the connection."""
         if path.startswith("/_fake/"):
             status, payload = self._control(method, path, body)
@@ -184,7 +194,8 @@ class FakeLLM:
             if step.delay:
                 await asyncio.sleep(step.delay)
             ok = step.mode not in _FAILING
-            await _send(writer, 200 if ok else 503, b'{"object":"list","data":[{"id":"fake","object":"model"}]}' if ok else b'{"error":"down"}')
+            models = b'{"object":"list","data":[{"id":"fake","object":"model"}]}'
+            await _send(writer, 200 if ok else 503, models if ok else b'{"error":"down"}')
             return True
         await _send(writer, 404, b'{"error":"not found"}')
         return True
@@ -215,7 +226,8 @@ class FakeLLM:
             if mode == "garbage":
                 await _send(writer, 200, b"<html><body>502 Bad Gateway (proxy)</body></html>")
                 return True
-            payload = json.dumps(_anthropic_message(text, model, usage) if anthropic else _openai_message(text, model, usage)).encode()
+            message = _anthropic_message(text, model, usage) if anthropic else _openai_message(text, model, usage)
+            payload = json.dumps(message).encode()
             if mode == "stream_break":  # a truncated body, then a reset
                 writer.write(_head(200, len(payload)) + payload[: len(payload) // 2])
                 await writer.drain()
@@ -253,10 +265,16 @@ class FakeLLM:
             self.reset()
             return 200, {"reset": True}
         if path == "/_fake/stats":
-            return 200, {"calls": self.calls, "requests": len(self.requests), "scripted": len(self._script), "mode": asdict(self.default)}
+            return 200, {
+                "calls": self.calls, "requests": len(self.requests), "scripted": len(self._script),
+                "mode": asdict(self.default),
+            }
         if path == "/_fake/requests":
             return 200, [
-                {"method": r.method, "path": r.path, "headers": r.headers, "body_b64": base64.b64encode(r.body).decode(), "at": r.at}
+                {
+                    "method": r.method, "path": r.path, "headers": r.headers,
+                    "body_b64": base64.b64encode(r.body).decode(), "at": r.at,
+                }
                 for r in self.requests
             ]
         return 404, {"error": "unknown control path"}
@@ -290,7 +308,9 @@ async def _read_body(reader: asyncio.StreamReader, headers: dict[str, str]) -> b
     return await reader.readexactly(n) if n else b""
 
 
-def _head(status: int, length: int | None, *, content_type: str = "application/json", extra: dict[str, str] | None = None) -> bytes:
+def _head(
+    status: int, length: int | None, *, content_type: str = "application/json", extra: dict[str, str] | None = None
+) -> bytes:
     lines = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Status')}", f"content-type: {content_type}"]
     lines.append(f"content-length: {length}" if length is not None else "transfer-encoding: chunked")
     lines += [f"{k}: {v}" for k, v in (extra or {}).items()]
@@ -339,7 +359,9 @@ def _openai_events(text: str, model: str, usage: tuple[int, int], req: dict[str,
                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
         return b"data: " + json.dumps(doc).encode() + b"\n\n"
 
-    out = [chunk({"role": "assistant", "content": ""})] + [chunk({"content": p}) for p in _pieces(text)] + [chunk({}, "stop")]
+    out = [chunk({"role": "assistant", "content": ""})]
+    out += [chunk({"content": p}) for p in _pieces(text)]
+    out.append(chunk({}, "stop"))
     if (req.get("stream_options") or {}).get("include_usage"):
         u = {"prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": sum(usage)}
         out.append(b"data: " + json.dumps({"id": "chatcmpl-fake", "choices": [], "usage": u}).encode() + b"\n\n")
@@ -359,18 +381,25 @@ def _anthropic_events(text: str, model: str, usage: tuple[int, int], req: dict[s
         return f"event: {name}\ndata: ".encode() + json.dumps({"type": name, **doc}).encode() + b"\n\n"
 
     start = {**_anthropic_message("", model, (usage[0], 1)), "content": [], "stop_reason": None}
-    out = [ev("message_start", {"message": start}), ev("content_block_start", {"index": 0, "content_block": {"type": "text", "text": ""}}), ev("ping", {})]
+    out = [
+        ev("message_start", {"message": start}),
+        ev("content_block_start", {"index": 0, "content_block": {"type": "text", "text": ""}}),
+        ev("ping", {}),
+    ]
     out += [ev("content_block_delta", {"index": 0, "delta": {"type": "text_delta", "text": p}}) for p in _pieces(text)]
     out += [
         ev("content_block_stop", {"index": 0}),
-        ev("message_delta", {"delta": {"stop_reason": "end_turn", "stop_sequence": None}, "usage": {"output_tokens": usage[1]}}),
+        ev("message_delta", {
+            "delta": {"stop_reason": "end_turn", "stop_sequence": None}, "usage": {"output_tokens": usage[1]},
+        }),
         ev("message_stop", {}),
     ]
     return out
 
 
 async def _serve_forever(args: argparse.Namespace) -> None:
-    fake = FakeLLM(port=args.port, reply=args.reply, mode=Step(args.mode, delay=args.delay), max_records=args.max_records)
+    step = Step(args.mode, delay=args.delay)
+    fake = FakeLLM(port=args.port, reply=args.reply, mode=step, max_records=args.max_records)
     await fake.start()
     print(f"fake-llm listening on {fake.url}", flush=True)
     try:
@@ -380,7 +409,7 @@ async def _serve_forever(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="fake-llm", description="A controllable fake OpenAI/Anthropic upstream on 127.0.0.1.")
+    p = argparse.ArgumentParser(prog="fake-llm", description="A controllable fake OpenAI/Anthropic upstream.")
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--mode", choices=MODES, default="fast")
     p.add_argument("--delay", type=float, default=0.0)

@@ -85,7 +85,9 @@ def error_from_status(provider: str, status: int, headers: Mapping[str, str], bo
 
 def error_from_exception(provider: str, exc: BaseException, timeout: float) -> ProviderError:
     if isinstance(exc, (TimeoutError, httpx.ReadTimeout, httpx.WriteTimeout, httpx.PoolTimeout)):
-        return ProviderError(f"{provider}: no answer within {timeout:.3g}s", provider=provider, retryable=True, kind="timeout")
+        return ProviderError(
+            f"{provider}: no answer within {timeout:.3g}s", provider=provider, retryable=True, kind="timeout"
+        )
     if isinstance(exc, (httpx.ConnectTimeout, httpx.ConnectError)):
         return ProviderError(f"{provider}: cannot connect: {exc!r}", provider=provider, retryable=True, kind="connect")
     if isinstance(exc, (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError, httpx.CloseError)):
@@ -94,7 +96,9 @@ def error_from_exception(provider: str, exc: BaseException, timeout: float) -> P
 
 
 def bad_response(provider: str, why: str) -> ProviderError:
-    return ProviderError(f"{provider}: unusable response: {why}", provider=provider, retryable=False, kind="bad_response")
+    return ProviderError(
+        f"{provider}: unusable response: {why}", provider=provider, retryable=False, kind="bad_response"
+    )
 
 
 def truncated(provider: str) -> ProviderError:

@@ -1,0 +1,176 @@
+"""Per-call overhead of the sovereign gateway vs a direct httpx call vs LiteLLM's Router.
+
+The fake upstream runs in its own process (so it does not share our event
+loop). The three clients are called in turn, interleaved, against the same
+upstream, so machine noise hits them alike. Overhead = client p50/p99 minus
+the direct call's p50/p99 (the p99 difference is noisy on a shared machine;
+``sovereign_router_only_*`` also gives the gateway's own time per call,
+outside the adapter's HTTP exchange). Prints one JSON object on stdout; logs
+go to stderr.
+
+    python bench/gateway.py [--calls 1000] [--warmup 200]
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# Running ``python bench/x.py`` puts bench/ first on sys.path, where a sibling
+# script (bench/queue.py) would shadow the standard library's ``queue``.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
+
+import argparse
+import importlib.metadata
+import asyncio
+import json
+import logging
+import statistics
+import subprocess
+import time
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # litellm fetches a cost map from the internet otherwise
+os.environ.setdefault("LITELLM_LOG", "ERROR")
+
+import httpx  # noqa: E402
+
+from sovereign.gateway import ChatRequest, Gateway, GatewaySettings, ProviderConfig  # noqa: E402
+from sovereign.gateway.config import Timeouts  # noqa: E402
+
+PROMPT = "Write one sentence about a blue ceramic mug."
+SETTLE_S = 0.003
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+async def start_upstream() -> tuple[asyncio.subprocess.Process, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "sovereign.testing.fake_llm", "--port", "0", "--max-records", "1000",
+        stdout=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert proc.stdout is not None
+    line = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode()
+    return proc, line.rsplit(" ", 1)[-1].strip()
+
+
+def percentile(samples: list[float], p: float) -> float:
+    data = sorted(samples)
+    return data[min(len(data) - 1, max(0, round(p / 100 * (len(data) - 1))))]
+
+
+async def main(calls: int, warmup: int) -> dict[str, float | int | str]:
+    proc, url = await start_upstream()
+    log(f"fake upstream at {url}")
+    try:
+        base = f"{url}/v1"
+        direct = httpx.AsyncClient(base_url=base, timeout=30)
+        payload = {"model": "fake-model", "messages": [{"role": "user", "content": PROMPT}], "max_tokens": 64, "temperature": 0.0}
+
+        async def call_direct() -> str:
+            r = await direct.post("/chat/completions", json=payload)
+            r.raise_for_status()
+            return r.json()["choices"][0]["message"]["content"]
+
+        config = ProviderConfig(
+            name="fake", kind="openai_compatible", model="fake-model", endpoint=base,
+            timeouts=Timeouts(connect=5, first_token=30, total=30),
+        )
+        gateway = Gateway([config], settings=GatewaySettings(), on_event=lambda e: None)
+
+        provider = gateway.provider("fake")
+        adapter_complete = provider.complete
+        in_adapter: list[float] = []
+
+        async def timed_complete(request: ChatRequest, *, timeout: float):  # type: ignore[no-untyped-def]
+            t0 = time.perf_counter()
+            try:
+                return await adapter_complete(request, timeout=timeout)
+            finally:
+                in_adapter.append((time.perf_counter() - t0) * 1000.0)
+
+        provider.complete = timed_complete  # type: ignore[method-assign]
+        router_only: list[float] = []
+
+        async def call_sovereign() -> str:
+            t0 = time.perf_counter()
+            result = await gateway.complete(ChatRequest.simple(PROMPT, feature="bench", max_tokens=64, timeout=30))
+            router_only.append((time.perf_counter() - t0) * 1000.0 - in_adapter[-1])
+            return result.text
+
+        import litellm  # slow import; after the upstream is up
+
+        litellm.telemetry = False
+        litellm.suppress_debug_info = True
+        logging.getLogger("LiteLLM").setLevel(logging.ERROR)
+        router = litellm.Router(
+            model_list=[{
+                "model_name": "fake",
+                "litellm_params": {"model": "openai/fake-model", "api_base": base, "api_key": "sk-fake"},
+            }],
+            num_retries=0,
+        )
+
+        async def call_litellm() -> str:
+            resp = await router.acompletion(
+                model="fake", messages=[{"role": "user", "content": PROMPT}], max_tokens=64, temperature=0.0
+            )
+            return resp.choices[0].message.content
+
+        clients = {"direct": call_direct, "sovereign": call_sovereign, "litellm": call_litellm}
+        for name, fn in clients.items():
+            text = await fn()
+            assert text == "Hello from the fake LLM.", (name, text)
+        log(f"warm-up: {warmup} calls each")
+        for _ in range(warmup):
+            for fn in clients.values():
+                await fn()
+        samples: dict[str, list[float]] = {name: [] for name in clients}
+        router_only.clear()
+        log(f"measuring: {calls} interleaved calls each")
+        order = list(clients)
+        for i in range(calls):
+            for name in order[i % 3 :] + order[: i % 3]:  # rotate, so no client always follows another
+                await asyncio.sleep(SETTLE_S)  # let the previous client's background work (LiteLLM's logging) finish
+                fn = clients[name]
+                t0 = time.perf_counter()
+                await fn()
+                samples[name].append((time.perf_counter() - t0) * 1000.0)
+        await gateway.aclose()
+        await direct.aclose()
+    finally:
+        proc.terminate()
+        await proc.wait()
+
+    p50 = {n: statistics.median(s) for n, s in samples.items()}
+    p99 = {n: percentile(s, 99) for n, s in samples.items()}
+    sov50, sov99 = p50["sovereign"] - p50["direct"], p99["sovereign"] - p99["direct"]
+    lit50, lit99 = p50["litellm"] - p50["direct"], p99["litellm"] - p99["direct"]
+    return {
+        "calls": calls,
+        "direct_p50_ms": round(p50["direct"], 3),
+        "direct_p99_ms": round(p99["direct"], 3),
+        "sovereign_p50_ms": round(p50["sovereign"], 3),
+        "litellm_p50_ms": round(p50["litellm"], 3),
+        "sovereign_overhead_p50_ms": round(sov50, 3),
+        "sovereign_overhead_p99_ms": round(sov99, 3),
+        "litellm_overhead_p50_ms": round(lit50, 3),
+        "litellm_overhead_p99_ms": round(lit99, 3),
+        "ratio_vs_litellm_p50": round(lit50 / max(sov50, 0.001), 1),
+        "sovereign_p99_ms": round(p99["sovereign"], 3),
+        "litellm_p99_ms": round(p99["litellm"], 3),
+        # time in the gateway outside the provider adapter's HTTP call, measured per call (noise-free)
+        "sovereign_router_only_p50_ms": round(statistics.median(router_only), 3),
+        "sovereign_router_only_p99_ms": round(percentile(router_only, 99), 3),
+        "litellm_version": importlib.metadata.version("litellm"),
+    }
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--calls", type=int, default=1000)
+    ap.add_argument("--warmup", type=int, default=200)
+    args = ap.parse_args()
+    print(json.dumps(asyncio.run(main(args.calls, args.warmup))))
