@@ -51,3 +51,17 @@ def test_registry_builds_http_kinds_and_needs_a_models_dir_for_embedded(fake) ->
     cfg = openai_cfg(fake, "e", 1).model_copy(update={"kind": "embedded"})
     with pytest.raises(ValueError):
         build_provider(cfg)
+
+
+def test_http_gateway_never_imports_the_embedded_runtime() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from sovereign.gateway import Gateway, ProviderConfig; "
+        "Gateway([ProviderConfig(name='p', kind='openai_compatible', model='m', endpoint='http://127.0.0.1:9/v1'), "
+        "ProviderConfig(name='a', kind='anthropic', model='m')]); "
+        "print('sovereign.gateway.providers.embedded' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "False"

@@ -29,6 +29,11 @@ class Route:
         self.probed_at: float | None = None
 
     @property
+    def model_version(self) -> str:
+        """The provider's own idea (e.g. the embedded model's file hash) or the configured one."""
+        return getattr(self.provider, "model_version", None) or self.config.model_version
+
+    @property
     def is_open(self) -> bool:
         return self.breaker.state == OPEN
 

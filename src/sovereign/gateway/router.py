@@ -241,7 +241,9 @@ class Gateway:
         if done is None:
             raise call.failure(request, routes)
         route, (completion, parsed), _ = done
-        result = self._result(route, request, completion.text, completion.usage, start, call.attempts, parsed)
+        result = self._result(
+            route, request, completion.text, completion.usage, start, call.attempts, parsed, completion.model
+        )
         if key is not None:
             await self._cache_put(cache_key(request, result.model_version), result)
         return result
@@ -278,14 +280,15 @@ class Gateway:
         return request
 
     def _result(
-        self, route: Route, request: ChatRequest, text: str, usage: Usage, start: float, attempts: int, parsed: Any
+        self, route: Route, request: ChatRequest, text: str, usage: Usage, start: float, attempts: int, parsed: Any,
+        served_model: str = "",
     ) -> ChatResult:
         pin = self.overrides.pin(route.name)
         return ChatResult(
             text=text,
             provider=route.name,
-            model=pin.model if pin is not None else (request.model or route.config.model),
-            model_version=pin.version if pin is not None else route.config.model_version,
+            model=pin.model if pin is not None else (served_model or request.model or route.config.model),
+            model_version=pin.version if pin is not None else route.model_version,
             jurisdiction=route.config.jurisdiction,
             usage=usage,
             latency_ms=(time.monotonic() - start) * 1000.0,
@@ -295,7 +298,7 @@ class Gateway:
 
     def _version(self, route: Route) -> str:
         pin = self.overrides.pin(route.name)
-        return route.config.model_version if pin is None else pin.version
+        return route.model_version if pin is None else pin.version
 
     def _finish(
         self,
