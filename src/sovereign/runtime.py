@@ -10,9 +10,13 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from sovereign.gateway import Gateway
 from sovereign.jobs import JobQueue, JobRegistry, QueueInspector, Worker
 from sovereign.settings import Settings
 from sovereign.store.database import Database, open_database
+from sovereign.store.api_keys import ApiKeyRepository, KeyRateLimiter
+from sovereign.store.stores import StoreRecord, StoreRepository
+from sovereign.woo.client import WooClient
 
 log = logging.getLogger("sovereign.runtime")
 
@@ -20,9 +24,10 @@ log = logging.getLogger("sovereign.runtime")
 def build_registry() -> JobRegistry:
     """Every job handler and recurring schedule of the service."""
     registry = JobRegistry()
-    from sovereign.features import maintenance
+    from sovereign.features import descriptions, forecasts, fraud, maintenance, reconcile
 
-    maintenance.register(registry)
+    for feature in (maintenance, fraud, descriptions, forecasts, reconcile):
+        feature.register(registry)
     return registry
 
 
@@ -33,16 +38,45 @@ class Runtime:
     registry: JobRegistry
     queue: JobQueue
     inspector: QueueInspector
+    stores: StoreRepository
+    gateway: Gateway
+    api_keys: ApiKeyRepository
+    key_limiter: KeyRateLimiter = field(default_factory=KeyRateLimiter)
     resources: dict[str, Any] = field(default_factory=dict)
+
+    _woo: dict[str, Any] = field(default_factory=dict)
+
+    def woo(self, store: StoreRecord) -> WooClient:
+        """The store's REST client, one per store per process (its concurrency limit is per store)."""
+        client = self._woo.get(store.id)
+        if client is None or client.consumer_key != store.consumer_key:
+            client = self._woo[store.id] = WooClient(
+                store.url, store.consumer_key, store.consumer_secret, timeout=30.0, max_concurrency=4
+            )
+        return client
+
+    async def store_or_fail(self, store_id: str) -> StoreRecord:
+        from sovereign.jobs import NonRetryableError
+
+        store = await self.stores.get(store_id)
+        if store is None:
+            raise NonRetryableError(f"store {store_id!r} is not connected")
+        return store
 
     def worker(self, **kw: Any) -> Worker:
         return Worker(self.db.pool, self.registry, self.settings, resources=self.resources, **kw)
 
     async def close(self) -> None:
+        for client in self._woo.values():
+            await client.aclose()
+        await self.gateway.aclose()
         await self.db.close()
 
 
-async def open_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
+async def open_runtime(settings: Settings, *, migrate: bool = True, gateway: Gateway | None = None) -> Runtime:
+    """Open the database and wire every part. ``gateway`` replaces the configured one (tests, drills)."""
+    from sovereign.gateway_setup import build_gateway
+
     db = await open_database(settings, migrate=migrate)
     registry = build_registry()
     rt = Runtime(
@@ -51,6 +85,9 @@ async def open_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
         registry=registry,
         queue=JobQueue(db.pool, registry),
         inspector=QueueInspector(db.pool, settings.past_due_after_s),
+        stores=StoreRepository(db.pool),
+        gateway=gateway or build_gateway(settings, db.pool),
+        api_keys=ApiKeyRepository(db.pool),
     )
     rt.resources.update({"pool": db.pool, "queue": rt.queue, "settings": settings, "runtime": rt})
     return rt

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from sovereign.gateway.config import ProviderConfig
+from sovereign.gateway.config import GatewaySettings, ProviderConfig
 
 
 class GroupConfig(BaseModel):
@@ -61,11 +61,13 @@ class Settings(BaseSettings):
     groups: dict[str, GroupConfig] = Field(default_factory=lambda: dict(DEFAULT_GROUPS))
     store_timezone: str = "UTC"  # cron schedules run in store time
 
-    # gateway
+    # gateway: providers are configuration. With none configured, Sovereign runs one
+    # embedded provider on the best installed local model (`sovereign models list`).
     providers: list[ProviderConfig] = Field(default_factory=list)
-    slo_availability: float = 0.995
-    models_dir: Path | None = None  # default: data_dir/models
-    default_model: str = "qwen2.5-coder-0.5b-instruct-q4_k_m"
+    gateway: GatewaySettings = Field(default_factory=GatewaySettings)
+    models_dir: Path | None = None  # SOVEREIGN_MODELS_DIR; default: data_dir/models
+    embedded_model: str = "auto"  # a catalogue id, a GGUF path, or "auto" (largest installed)
+    probe_interval_s: float = 15.0
 
     log_level: str = "INFO"
     log_json: bool = True

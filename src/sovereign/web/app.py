@@ -10,21 +10,23 @@ from typing import AsyncIterator
 from fastapi import FastAPI
 
 from sovereign import __version__
+from sovereign.gateway import Gateway
 from sovereign.runtime import Runtime, open_runtime
 from sovereign.settings import Settings, get_settings
-from sovereign.web import errors, health
+from sovereign.web import errors, health, webhooks
 from sovereign.web.middleware import RequestContextMiddleware
 
 log = logging.getLogger("sovereign.web")
 
 
-def create_app(settings: Settings | None = None, *, run_worker: bool = True) -> FastAPI:
+def create_app(settings: Settings | None = None, *, run_worker: bool = True, gateway: "Gateway | None" = None) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        rt: Runtime = await open_runtime(settings)
+        rt: Runtime = await open_runtime(settings, gateway=gateway)
         app.state.runtime = rt
+        rt.gateway.start_probes(settings.probe_interval_s)  # stopped by rt.close()
         worker_task = None
         worker = None
         if run_worker:
@@ -43,4 +45,5 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = True) -> 
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     errors.install(app)
     app.include_router(health.router)
+    app.include_router(webhooks.router)
     return app
