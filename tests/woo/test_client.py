@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
+from datetime import datetime, timezone
 
 import httpx
 import pytest
@@ -67,8 +70,6 @@ async def test_items_shifted_by_a_concurrent_insert_are_yielded_once(store: Fake
 
 
 async def test_modified_after_in_utc(store: FakeWooStore, woo: WooClient) -> None:
-    from datetime import datetime, timezone
-
     since = datetime(2026, 11, 22, 16, 21, 54, tzinfo=timezone.utc)
     recent = [o["id"] async for o in woo.list_orders(modified_after=since)]
     assert recent == [64, 83, 85]
@@ -277,3 +278,29 @@ async def test_batch_reports_per_item_errors_and_splits_above_100(store: FakeWoo
     assert sizes == [100, 52]
     assert len(big.created) == 1 and len(big.updated) == 149
     assert sorted((e.op, e.index) for e in big.errors) == [("create", 1), ("update", 120)]
+
+
+# -- limits and hygiene --------------------------------------------------------------------
+
+
+async def test_concurrency_is_limited_per_store(store: FakeWooStore) -> None:
+    store.inject_fault(None, count=6, delay=0.2, method="GET")  # every answer takes 0.2 s
+    async with WooClient(store.url, store.consumer_key, store.consumer_secret, max_concurrency=2) as woo:
+        started = time.monotonic()
+        orders = await asyncio.gather(*(woo.get_order(85) for _ in range(6)))
+        elapsed = time.monotonic() - started
+    assert len(orders) == 6 and elapsed >= 0.55  # three waves of two, not one wave of six
+
+
+async def test_nothing_logs_the_secret(store: FakeWooStore, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    store.inject_fault(503, method="GET")
+    async with WooClient(store.url, store.consumer_key, store.consumer_secret, retry=FAST_RETRY) as woo:
+        await woo.get_order(85)
+        with pytest.raises(NotFoundError) as missing:
+            await woo.get_order(999999)
+    async with FakeWooStore(assume_https=True) as tls:
+        async with WooClient(tls.url, tls.consumer_key, tls.consumer_secret, auth="basic", retry=FAST_RETRY) as woo:
+            await woo.get_order(85)
+    assert "retry 1" in caplog.text  # the retry was logged, so logging was on
+    assert store.consumer_secret not in caplog.text and store.consumer_secret not in str(missing.value)

@@ -170,7 +170,8 @@ class WooApp:
         if query["oauth_consumer_key"] != store.consumer_key:
             return False, error_body("woocommerce_rest_authentication_error", "Consumer key is invalid.", 401)
         params = {k: v for k, v in query.items() if k != "oauth_signature"}
-        base_uri = store.url + request.url.path
+        raw_path = request.scope.get("raw_path") or request.url.path.encode()
+        base_uri = store.url + raw_path.decode("latin-1").split("?", 1)[0]  # REQUEST_URI's path, as sent
         try:
             expected = wc_oauth_signature(request.method, base_uri, params, store.consumer_secret)
         except ValueError as exc:

@@ -41,6 +41,8 @@ MAX_PER_PAGE = 100
 API_PREFIX = "/wp-json/wc/v3"
 _MAX_PAGES = 100_000
 Params = Mapping[str, Any]
+MetaInput = Mapping[str, Any] | Sequence[Mapping[str, Any]]
+"""``{"key": value}`` or WooCommerce's own ``[{"key", "value"[, "id"]}]`` list."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,9 +316,6 @@ class WooClient:
             return CredentialCheck(read=read, write=True, error=error)
         except (CredentialsError, PermissionDeniedError) as exc:
             return CredentialCheck(read=read, write=False, error=error or exc)
-
-
-MetaInput = Mapping[str, Any] | Sequence[Mapping[str, Any]]
 
 
 def _meta_list(meta: MetaInput) -> list[dict[str, Any]]:
