@@ -170,3 +170,48 @@ def test_template_for_a_bare_product_is_still_a_sentence() -> None:
     assert template(facts(Product(id=2, type="simple", name="Mix", flags=frozenset({"downloadable"})))).endswith(
         "Delivered as a download."
     )
+
+
+# Answers the embedded 0.5B test model actually gave for build_messages(..., "friendly") (recorded once).
+RECORDED = [
+    (  # WordPress Pennant: vague invented options
+        32,
+        "WordPress Pennant is an external product designed for decorating. It features a sleek and modern design, "
+        "with a variety of colors and textures. The product is available in various sizes and can be customized to "
+        "fit different decor needs. The regular price is $11.05, making it a budget-friendly option.",
+        {"invented_colour:color", "invented_size:size", "invented_claim:customized"},
+    ),
+    (  # Sunglasses: materials and a price range out of thin air
+        23,
+        "Sunglasses are a simple, affordable accessory that can be worn to protect your eyes. They are made from "
+        "natural materials such as glass and metal, and come in a variety of colors and sizes. Regular prices "
+        "range from $90 to $120, depending on the color and size.",
+        {"invented_number:120", "invented_material:glass", "invented_material:metal"},
+    ),
+    (  # V-Neck T-Shirt: a place name
+        16,
+        "A vibrant blue and green T-shirt is a popular choice for a versatile outfit. The currency is USD, which "
+        "is widely accepted in the United States.",
+        {"unknown_name:United", "unknown_name:States"},
+    ),
+    (  # Polo: faithful ("T-shirt" matches its Tshirts category)
+        27,
+        "Polo is a simple, affordable T-shirt that features a blue color. It costs $20, making it a great value "
+        "for a budget-conscious customer.",
+        set(),
+    ),
+    (  # Hoodie with Pocket: faithful
+        24,
+        "A simple hoodie with a pocket is a stylish and functional piece that is perfect for everyday wear. Its "
+        "color is gray, making it a popular choice. The regular price is $45, and the sale price is $35, making it "
+        "a great value for those looking to save money.",
+        set(),
+    ),
+]
+
+
+@pytest.mark.parametrize(("pid", "text", "expected"), RECORDED)
+def test_recorded_model_answers(pid: int, text: str, expected: set[str]) -> None:
+    result = validate(text, facts(_product(pid)), Bounds(min_chars=60))
+    assert expected <= set(result.problems)
+    assert result.ok == (not expected)

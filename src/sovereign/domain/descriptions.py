@@ -75,13 +75,17 @@ class ProductFacts:
             "categories": list(self.categories),
             "attributes": {name: list(opts) for name, opts in self.attributes},
             "short_description": self.short_description,
-            "regular_price": None if self.regular_price is None else format(self.regular_price, "f"),
-            "sale_price": None if self.sale_price is None else format(self.sale_price, "f"),
-            "currency": self.currency,
+            "regular_price": self._money(self.regular_price),
+            "sale_price": self._money(self.sale_price),
             "downloadable": self.downloadable or None,
             "virtual": self.virtual or None,
         }
         return {k: v for k, v in data.items() if v not in (None, "", [], {})}
+
+    def _money(self, amount: Decimal | None) -> str | None:
+        if amount is None:
+            return None
+        return f"{amount:f} {self.currency}" if self.currency else f"{amount:f}"
 
     def texts(self) -> list[str]:
         """Every fact as text: the corpus that output words and numbers are checked against."""
@@ -248,9 +252,9 @@ CLAIM_TERMS: Mapping[str, tuple[str, ...]] = {
     "colour": (
         "black", "white", "red", "blue", "green", "yellow", "orange", "purple", "violet", "pink", "brown", "gray",
         "beige", "navy", "teal", "turquoise", "maroon", "burgundy", "olive", "khaki", "cream", "ivory", "charcoal",
-        "lavender", "lilac", "magenta", "cyan", "indigo", "coral", "mint", "multicolour",
+        "lavender", "lilac", "magenta", "cyan", "indigo", "coral", "mint", "multicolour", "color",
     ),
-    "size": ("xxs", "xs", "xl", "xxl", "xxxl", "one size", "one-size", "plus size", "petite", "oversized"),
+    "size": ("size", "xxs", "xs", "xl", "xxl", "xxxl", "one-size", "plus size", "petite", "oversized"),
     "claim": (
         "waterproof", "water-resistant", "water resistant", "windproof", "breathable", "organic", "recycled",
         "sustainable", "eco-friendly", "biodegradable", "vegan", "hypoallergenic", "handmade", "handcrafted",
@@ -258,10 +262,12 @@ CLAIM_TERMS: Mapping[str, tuple[str, ...]] = {
         "machine washable", "machine-washable", "dishwasher", "free shipping", "free delivery",
         "limited edition", "bestseller", "best-selling", "uv", "polarised", "antibacterial", "anti-bacterial",
         "unisex", "fair trade", "fairtrade", "imported", "genuine", "authentic", "lightweight", "heavyweight",
+        "customizable", "customized", "personalized", "engraved", "adjustable", "reversible", "washable",
     ),
 }
 _SYNONYMS = {
-    "grey": "gray", "aluminium": "aluminum", "polarized": "polarised", "microfiber": "microfibre",
+    "grey": "gray", "colour": "color", "aluminium": "aluminum", "customisable": "customizable",
+    "customised": "customized", "personalised": "personalized", "polarized": "polarised", "microfiber": "microfibre",
     "hand-made": "handmade", "hand made": "handmade", "hand-crafted": "handcrafted", "multicolor": "multicolour",
     "multi-colour": "multicolour", "multi-color": "multicolour",
 }
@@ -303,14 +309,13 @@ def _vocabulary(texts: list[str]) -> set[str]:
     vocab: set[str] = set()
     for text in texts:
         for word in _WORD.findall(_canon(text)):
-            vocab.add(word)
-            vocab.update(p for p in re.split(r"[-'’]", word) if p)
+            vocab |= {word, word.replace("-", "")} | {p for p in re.split(r"[-'’]", word) if p}
     return vocab
 
 
 def _known(word: str, vocab: set[str]) -> bool:
     w = re.sub(r"['’]s$", "", _canon(word))
-    candidates = {w, w.rstrip("s"), w + "s", re.sub(r"es$", "", w)}
+    candidates = {w, w.rstrip("s"), w + "s", re.sub(r"es$", "", w), w.replace("-", ""), w.replace("-", "") + "s"}
     if candidates & vocab:
         return True
     parts = [p for p in re.split(r"[-'’]", w) if p]
