@@ -90,3 +90,11 @@ def test_config_rejects_duplicate_names(fake) -> None:
     with pytest.raises(ValueError):
         Gateway([openai_cfg(fake, "p", 1), openai_cfg(fake, "p", 2)])
     assert ProviderConfig(name="x", kind="anthropic", model="m").is_local
+
+
+async def test_no_providers_at_all_fails_fast_as_unavailable(make_gateway) -> None:
+    gw = make_gateway([])
+    with pytest.raises(GatewayError) as e:
+        await gw.complete(ask())
+    assert e.value.reason == "unavailable" and "no LLM provider" in str(e.value)
+    assert gw.health() == {} and gw.providers == []

@@ -217,6 +217,8 @@ class Gateway:
         raise GatewayError(f"feature {request.feature!r} is degraded: {why}", reason="degraded")
 
     def _routes_for(self, request: ChatRequest) -> list[Route]:
+        if not self._configs:
+            raise GatewayError("no LLM provider is configured", reason="unavailable")
         allowed = local_only_guard(request, self._policy.filter(request, self._configs))
         forced = self.overrides.forced_provider
         routes = self._routes
