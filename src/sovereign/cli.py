@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from sovereign import __version__
-from sovereign.commands import db, jobs
+from sovereign.commands import db, jobs, models
 from sovereign.commands.common import console, run, setup_logging
 from sovereign.settings import get_settings
 
@@ -18,6 +18,7 @@ app = typer.Typer(
 )
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(db.app, name="db")
+app.add_typer(models.app, name="models")
 
 
 @app.callback()

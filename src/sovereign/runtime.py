@@ -6,6 +6,7 @@ part wired; features receive the small interfaces they need, never settings.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,12 +49,14 @@ class Runtime:
 
     def woo(self, store: StoreRecord) -> WooClient:
         """The store's REST client, one per store per process (its concurrency limit is per store)."""
-        client = self._woo.get(store.id)
-        if client is None or client.consumer_key != store.consumer_key:
-            client = self._woo[store.id] = WooClient(
-                store.url, store.consumer_key, store.consumer_secret, timeout=30.0, max_concurrency=4
-            )
-        return client
+        fingerprint = hash((store.url, store.consumer_key, store.consumer_secret))
+        entry = self._woo.get(store.id)
+        if entry is None or entry[0] != fingerprint:
+            if entry is not None:  # credentials changed: retire the old client
+                asyncio.get_running_loop().create_task(entry[1].aclose())
+            client = WooClient(store.url, store.consumer_key, store.consumer_secret, timeout=30.0, max_concurrency=4)
+            entry = self._woo[store.id] = (fingerprint, client)
+        return entry[1]
 
     async def store_or_fail(self, store_id: str) -> StoreRecord:
         from sovereign.jobs import NonRetryableError
@@ -67,7 +70,7 @@ class Runtime:
         return Worker(self.db.pool, self.registry, self.settings, resources=self.resources, **kw)
 
     async def close(self) -> None:
-        for client in self._woo.values():
+        for _, client in self._woo.values():
             await client.aclose()
         await self.gateway.aclose()
         await self.db.close()

@@ -10,14 +10,13 @@ webhook for it.
 
 from __future__ import annotations
 
-import json
 import logging
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from prometheus_client import Counter
 
-from sovereign.features.routing import plan_delivery
+from sovereign.features.ingest import ingest
 from sovereign.woo.webhooks import InvalidDelivery, header, is_ping, parse_delivery, verify_signature
 from sovereign.web.errors import error_response
 
@@ -50,36 +49,14 @@ async def receive(store_id: str, request: Request) -> JSONResponse:
         DELIVERIES.labels(store_id, "invalid").inc()
         return error_response(400, str(exc), "invalid_delivery")
 
-    plan = plan_delivery(store_id, delivery, store.settings)
-    async with rt.db.pool.acquire() as conn, conn.transaction():
-        event_id = await conn.fetchval(
-            """
-            INSERT INTO sovereign_webhook_events
-                (store_id, topic, resource, resource_id, body_sha256, webhook_id, delivery_id, outcome, detail, body)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb)
-            ON CONFLICT DO NOTHING RETURNING id
-            """,
-            store_id,
-            delivery.topic,
-            delivery.resource,
-            delivery.resource_id,
-            delivery.body_sha256,
-            delivery.webhook_id,
-            delivery.delivery_id,
-            plan.outcome,
-            plan.detail,
-            json.dumps(delivery.body),
-        )
-        if event_id is None:
-            DELIVERIES.labels(store_id, "duplicate").inc()
-            return JSONResponse({"ok": True, "duplicate": True})
-        job_ids = []
-        for job in plan.jobs:
-            res = await rt.queue.schedule(job.name, job.args, dedupe_key=job.dedupe_key, delay=job.delay_s, conn=conn)
-            if res.job_id is not None:
-                job_ids.append(res.job_id)
-        if job_ids:
-            await conn.execute("UPDATE sovereign_webhook_events SET job_ids = $2 WHERE id = $1", event_id, job_ids)
-    DELIVERIES.labels(store_id, plan.outcome).inc()
-    log.info("webhook %s %s for store %s: %s", delivery.topic, delivery.resource_id, store_id, plan.detail)
-    return JSONResponse({"ok": True, "event_id": event_id, "outcome": plan.outcome, "jobs": job_ids})
+    try:
+        result = await ingest(rt.db.pool, rt.queue, store, delivery)
+    except ValueError as exc:  # e.g. a body PostgreSQL's jsonb refuses (\u0000)
+        DELIVERIES.labels(store_id, "invalid").inc()
+        return error_response(400, f"delivery refused: {exc}", "invalid_delivery")
+    if result.duplicate:
+        DELIVERIES.labels(store_id, "duplicate").inc()
+        return JSONResponse({"ok": True, "duplicate": True})
+    DELIVERIES.labels(store_id, result.plan.outcome).inc()
+    log.info("webhook %s %s for store %s: %s", delivery.topic, delivery.resource_id, store_id, result.plan.detail)
+    return JSONResponse({"ok": True, "event_id": result.event_id, "outcome": result.plan.outcome, "jobs": list(result.job_ids)})
