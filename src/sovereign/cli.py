@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from sovereign import __version__
-from sovereign.commands import db, jobs, models
+from sovereign.commands import db, jobs, models, stores
 from sovereign.commands.common import console, run, setup_logging
 from sovereign.settings import get_settings
 
@@ -19,6 +19,8 @@ app = typer.Typer(
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(db.app, name="db")
 app.add_typer(models.app, name="models")
+app.add_typer(stores.app, name="stores")
+app.command("connect")(stores.connect)
 
 
 @app.callback()

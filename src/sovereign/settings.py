@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8787
     max_body_bytes: int = 1_048_576  # 1 MiB; WooCommerce order bodies are ~5 KB
+    public_url: str | None = None  # how the store reaches us (webhook URLs); default http://host:port
 
     # jobs
     worker_concurrency: int = 20  # jobs one worker process runs at once
