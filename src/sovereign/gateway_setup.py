@@ -25,6 +25,8 @@ def models_dir(settings: Settings) -> Path:
 
 def installed_model(settings: Settings) -> str | None:
     """The model the default embedded provider runs, or None when none is installed."""
+    if settings.embedded_model == "none":
+        return None
     if settings.embedded_model != "auto":
         return settings.embedded_model
     from sovereign.models import list_models

@@ -67,7 +67,7 @@ class Settings(BaseSettings):
     providers: list[ProviderConfig] = Field(default_factory=list)
     gateway: GatewaySettings = Field(default_factory=GatewaySettings)
     models_dir: Path | None = None  # SOVEREIGN_MODELS_DIR; default: data_dir/models
-    embedded_model: str = "auto"  # a catalogue id, a GGUF path, or "auto" (largest installed)
+    embedded_model: str = "auto"  # a catalogue id, a GGUF path, "auto" (largest installed) or "none"
     probe_interval_s: float = 15.0
 
     log_level: str = "INFO"
