@@ -128,8 +128,8 @@ def huey_run(n: int, workers: int) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--jobs", type=int, default=10_000)
-    ap.add_argument("--cap", type=int, default=64)
-    ap.add_argument("--batch", type=int, default=32, help="jobs claimed per dequeue (cap/2 keeps the pipeline full)")
+    ap.add_argument("--cap", type=int, default=100)
+    ap.add_argument("--batch", type=int, default=50, help="jobs claimed per dequeue (cap/2 keeps the pipeline full)")
     ap.add_argument("--peer-workers", type=int, default=8)
     a = ap.parse_args()
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
