@@ -13,7 +13,7 @@ from sovereign import __version__
 from sovereign.gateway import Gateway
 from sovereign.runtime import Runtime, open_runtime
 from sovereign.settings import Settings, get_settings
-from sovereign.web import errors, health, webhooks
+from sovereign.web import errors, fraud_api, health, webhooks
 from sovereign.web.middleware import RequestContextMiddleware
 
 log = logging.getLogger("sovereign.web")
@@ -46,4 +46,5 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = True, gat
     errors.install(app)
     app.include_router(health.router)
     app.include_router(webhooks.router)
+    app.include_router(fraud_api.router)
     return app

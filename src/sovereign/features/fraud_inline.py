@@ -1,0 +1,113 @@
+"""Scoring an order while the customer waits (checkout): rules always, the AI review only if it fits.
+
+A hard budget of ``BUDGET_S`` (4 s) from the moment the request arrived: the
+rules first (milliseconds), then the AI review only when the gateway is not
+degraded for ``fraud`` and with what is left of the budget (at most
+``LLM_BUDGET_S``, 3.5 s). Any AI failure answers with the rules' result,
+``degraded`` and the reason, and schedules ``fraud.rescore`` when the order is
+known (store and id). Nothing is written to WooCommerce: the store decides at
+checkout. The result is recorded (``source="inline"``) when the order has an id.
+
+    result = await score_inline(runtime, store, order_json, started=time.monotonic())
+    result.as_json()
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from typing import Any, Mapping
+
+from sovereign.domain.orders import Order
+from sovereign.store.stores import StoreRecord
+
+from .fraud import schedule_rescore
+from .fraud_review import SKIPPED, Review, review_order
+from .fraud_scoring import FraudSettings, Scored, conclude, rules_for
+from .fraud_store import FraudRecord, FraudRepository
+
+__all__ = ["BUDGET_S", "LLM_BUDGET_S", "InlineResult", "score_inline"]
+
+log = logging.getLogger("sovereign.fraud")
+
+BUDGET_S = 4.0
+LLM_BUDGET_S = 3.5
+MIN_LLM_S = 0.2  # with less than this left, the AI review is not started
+ANSWER_MARGIN_S = 0.15  # kept for recording the result and writing the answer
+
+
+@dataclass(frozen=True, slots=True)
+class InlineResult:
+    store_id: str | None
+    scored: Scored
+    settings: FraudSettings
+    rescore_scheduled: bool
+    elapsed_ms: float
+
+    @property
+    def degraded(self) -> bool:
+        return self.scored.review.state not in ("ok", "skipped")
+
+    def as_json(self) -> dict[str, Any]:
+        a = self.scored.assessment
+        return {
+            "store": self.store_id,
+            "order_id": self.scored.order.id or None,
+            "score": a.score,
+            "rules_score": a.rules_score,
+            "band": a.band,
+            "threshold": a.threshold,
+            "decision": "hold" if self.scored.decision.hold else "none",
+            "action": self.settings.config.action,
+            "reasons": [{"code": r.code, "text": r.text, "weight": r.weight} for r in a.reasons],
+            "llm": self.scored.review.state,
+            "llm_risk": a.llm_risk,
+            "degraded": self.degraded,
+            "rescore_scheduled": self.rescore_scheduled,
+            "elapsed_ms": self.elapsed_ms,
+        }
+
+
+async def score_inline(
+    rt: Any, store: StoreRecord | None, body: Mapping[str, Any], *, started: float | None = None,
+    budget_s: float = BUDGET_S,
+) -> InlineResult:
+    """Score ``body`` (a WooCommerce order JSON) for ``store`` (None: default config, no history).
+
+    Raises ``InvalidFraudSettings`` when the store's fraud settings do not validate.
+    """
+    started = time.monotonic() if started is None else started
+    settings = FraudSettings.of(store.settings if store else None)
+    order = Order.from_woo(body)
+    if order.created is None:  # not created yet (checkout): it is being placed now
+        order = replace(order, created=datetime.now(timezone.utc).replace(microsecond=0))
+    repo = FraudRepository(rt.db.pool)
+    store_id = store.id if store else None
+    order, rules = await rules_for(repo, store_id, order, settings.config)
+
+    review: Review = SKIPPED
+    if settings.llm:
+        left = budget_s - (time.monotonic() - started) - ANSWER_MARGIN_S
+        timeout = min(LLM_BUDGET_S, left)
+        review = Review("deadline") if timeout < MIN_LLM_S else await review_order(
+            rt.gateway, order, rules, timeout_s=timeout, trial=False
+        )
+    scored = conclude(order, rules, review, settings.config)
+
+    rescore = False
+    if store_id is not None and order.id > 0:
+        record = FraudRecord(
+            store_id=store_id, order_id=order.id, assessment=scored.assessment, llm=review.state,
+            decision=scored.decision_name, applied=False, source="inline", detail="inline: nothing written",
+        )
+        async with rt.db.pool.acquire() as conn, conn.transaction():
+            await repo.record(record, conn=conn)
+            if review.retry_later:
+                job = await schedule_rescore(rt.queue, store_id, order.id, settings.rescore_delay_s, conn=conn)
+                rescore = job.job_id is not None
+    elapsed = round((time.monotonic() - started) * 1000.0, 2)
+    if review.state not in ("ok", "skipped"):
+        log.info("inline fraud score for order %s of %s on rules only: AI review %s", order.id, store_id, review.state)
+    return InlineResult(store_id, scored, settings, rescore, elapsed)
