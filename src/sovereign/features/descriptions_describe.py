@@ -1,0 +1,103 @@
+"""One product → one description: the model's answer when it is clean and true, the template otherwise.
+
+Shared by the ``descriptions.generate`` job and ``sovereign describe``::
+
+    describer = Describer(gateway, max_tokens=400, timeout_s=120)
+    described = await describer.describe(product, tone="warm")
+    described.text, described.source      # "llm" | "template"
+    described.reason                      # why the template was used (None for llm)
+
+The model never gets a say on what is true: its answer goes through
+``domain.descriptions.validate`` and anything invented sends the product to
+the template. ``Describer(None)`` is the template only (``--fallback-only``).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+from sovereign.domain.descriptions import Bounds, build_messages, clean, facts, template, validate
+from sovereign.domain.products import Product
+from sovereign.gateway import PUBLIC, ChatRequest, Gateway, GatewayError
+
+__all__ = ["Described", "Describer", "to_html"]
+
+log = logging.getLogger("sovereign.descriptions")
+
+Source = Literal["llm", "template"]
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
+
+
+@dataclass(frozen=True, slots=True)
+class Described:
+    """A description (plain text paragraphs separated by one blank line) and where it came from."""
+
+    text: str
+    source: Source
+    reason: str | None = None  # template only: fallback_only | gateway_<reason> | invalid: <problems>
+    model: str | None = None  # provider/model that answered, when one did
+
+
+def to_html(text: str) -> str:
+    """Plain paragraphs → WooCommerce description markup: each paragraph in ``<p>``, HTML-escaped."""
+    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
+    return "\n".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs)
+
+
+def _complete_sentences(text: str, min_chars: int) -> str:
+    """An answer cut by the token limit ends mid-sentence: keep it up to its last full sentence."""
+    if not text or text[-1] in ".!?\"'”)":
+        return text
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    if not ends or ends[-1] < min_chars:
+        return text
+    return text[: ends[-1]].rstrip()
+
+
+class Describer:
+    def __init__(
+        self,
+        gateway: Gateway | None,
+        *,
+        bounds: Bounds = Bounds(),
+        max_tokens: int = 400,
+        timeout_s: float = 120.0,
+        feature: str = "descriptions",
+    ) -> None:
+        self.gateway = gateway
+        self.bounds = bounds
+        self.max_tokens = max_tokens
+        self.timeout_s = timeout_s
+        self.feature = feature
+
+    async def describe(self, product: Product, *, tone: str | None = None) -> Described:
+        """Never raises for the product's sake: every failure of the model path ends in the template."""
+        f = facts(product)
+        if self.gateway is None:
+            return Described(template(f, tone), "template", "fallback_only")
+        request = ChatRequest(
+            messages=build_messages(f, tone, self.bounds),
+            feature=self.feature,
+            data_class=PUBLIC,
+            deadline=time.monotonic() + self.timeout_s,
+            max_tokens=self.max_tokens,
+            temperature=0.0,
+            metadata={"product_id": product.id},
+        )
+        try:
+            result = await self.gateway.complete(request)
+        except GatewayError as exc:
+            log.info("product %s: gateway %s, template used", product.id, exc.reason)
+            return Described(template(f, tone), "template", f"gateway_{exc.reason}")
+        model = f"{result.provider}/{result.model}"
+        checked = validate(_complete_sentences(clean(result.text), self.bounds.min_chars), f, self.bounds)
+        if checked.ok:
+            return Described(checked.text, "llm", None, model)
+        problems = ", ".join(checked.problems[:8])
+        log.info("product %s: answer of %s refused (%s), template used", product.id, model, problems)
+        return Described(template(f, tone), "template", f"invalid: {problems}", model)

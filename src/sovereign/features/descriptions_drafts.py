@@ -1,0 +1,213 @@
+"""Description drafts: the review queue (``sovereign_description_drafts``) and the merchant's decisions.
+
+A draft row is the record of what Sovereign wrote for a product and what became
+of it: ``draft`` (waiting for review), ``approved`` (decided, being written),
+``published`` (in the product's description), ``rejected``. The product
+itself mirrors it in meta (``_sovereign_description_draft`` /
+``_sovereign_description_status``), which is also the webhook loop guard.
+
+Console and CLI call::
+
+    await approve_draft(rt, "shop", 18)                     # publish the draft as is
+    await approve_draft(rt, "shop", 18, text="Edited ...")  # or the merchant's edit
+    await reject_draft(rt, "shop", 21, reason="too bland")
+    await DraftRepository(rt.db.pool).list("shop", status="draft")
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Mapping
+
+import asyncpg
+
+from sovereign.domain.descriptions import clean
+from sovereign.features.descriptions_describe import Described, to_html
+from sovereign.features.routing import DESCRIPTION_STATUS_META, DRAFT_META
+from sovereign.woo.client import WooClient
+
+if TYPE_CHECKING:
+    from sovereign.runtime import Runtime
+
+__all__ = [
+    "Draft",
+    "DraftError",
+    "DraftNotFound",
+    "DraftRepository",
+    "approve_draft",
+    "put_product",
+    "reject_draft",
+]
+
+STATUSES = ("draft", "approved", "published", "rejected")
+
+
+class DraftError(Exception):
+    """A review action that cannot be done (see the message)."""
+
+
+class DraftNotFound(DraftError, LookupError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    store_id: str
+    product_id: int
+    draft: str
+    source: str  # llm | template
+    status: str  # draft | approved | published | rejected
+    reason: str | None
+    parent_id: int | None
+    model: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_record(cls, r: asyncpg.Record) -> "Draft":
+        return cls(
+            store_id=r["store_id"],
+            product_id=r["product_id"],
+            draft=r["draft"],
+            source=r["source"],
+            status=r["status"],
+            reason=r["reason"],
+            parent_id=r["parent_id"],
+            model=r["model"],
+            created_at=r["created_at"],
+            updated_at=r["updated_at"],
+        )
+
+
+class DraftRepository:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def save(
+        self, store_id: str, product_id: int, described: Described, *, status: str, parent_id: int | None = None
+    ) -> Draft:
+        """Insert or replace the product's draft (a new generation starts its review over)."""
+        r = await self.pool.fetchrow(
+            """
+            INSERT INTO sovereign_description_drafts
+                (store_id, product_id, draft, source, status, reason, parent_id, model)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            ON CONFLICT (store_id, product_id) DO UPDATE SET
+                draft = EXCLUDED.draft, source = EXCLUDED.source, status = EXCLUDED.status,
+                reason = EXCLUDED.reason, parent_id = EXCLUDED.parent_id, model = EXCLUDED.model,
+                updated_at = now()
+            RETURNING *
+            """,
+            store_id,
+            product_id,
+            described.text,
+            described.source,
+            _status(status),
+            described.reason,
+            parent_id,
+            described.model,
+        )
+        return Draft.from_record(r)
+
+    async def get(self, store_id: str, product_id: int) -> Draft | None:
+        r = await self.pool.fetchrow(
+            "SELECT * FROM sovereign_description_drafts WHERE store_id = $1 AND product_id = $2", store_id, product_id
+        )
+        return Draft.from_record(r) if r else None
+
+    async def list(self, store_id: str, *, status: str | None = None, limit: int = 100) -> list[Draft]:
+        """Newest first; ``status`` filters (``draft`` is the review queue)."""
+        rows = await self.pool.fetch(
+            """
+            SELECT * FROM sovereign_description_drafts
+            WHERE store_id = $1 AND ($2::text IS NULL OR status = $2)
+            ORDER BY updated_at DESC, product_id LIMIT $3
+            """,
+            store_id,
+            _status(status) if status is not None else None,
+            limit,
+        )
+        return [Draft.from_record(r) for r in rows]
+
+    async def set_status(
+        self, store_id: str, product_id: int, status: str, *, draft: str | None = None, reason: str | None = None
+    ) -> Draft:
+        r = await self.pool.fetchrow(
+            """
+            UPDATE sovereign_description_drafts
+            SET status = $3, draft = COALESCE($4, draft), reason = COALESCE($5, reason), updated_at = now()
+            WHERE store_id = $1 AND product_id = $2 RETURNING *
+            """,
+            store_id,
+            product_id,
+            _status(status),
+            draft,
+            reason,
+        )
+        if r is None:
+            raise DraftNotFound(f"no description draft for product {product_id} of store {store_id!r}")
+        return Draft.from_record(r)
+
+
+def _status(status: str) -> str:
+    if status not in STATUSES:
+        raise ValueError(f"draft status must be one of {STATUSES}, not {status!r}")
+    return status
+
+
+async def put_product(
+    woo: WooClient,
+    product_id: int,
+    *,
+    parent_id: int | None = None,
+    description: str | None = None,
+    meta: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Write a product's (or, with ``parent_id``, a variation's) description and meta."""
+    if parent_id is None:
+        return await woo.update_product(product_id, description=description, meta_data=meta)
+    body: dict[str, Any] = {}
+    if description is not None:
+        body["description"] = description
+    if meta is not None:
+        body["meta_data"] = [{"key": k, "value": v} for k, v in meta.items()]
+    return await woo.put(f"products/{int(parent_id)}/variations/{int(product_id)}", body)
+
+
+async def _draft_and_client(rt: "Runtime", store_id: str, product_id: int) -> tuple[Draft, WooClient]:
+    store = await rt.stores.get(store_id)
+    if store is None:
+        raise DraftNotFound(f"store {store_id!r} is not connected")
+    draft = await DraftRepository(rt.db.pool).get(store_id, product_id)
+    if draft is None:
+        raise DraftNotFound(f"no description draft for product {product_id} of store {store_id!r}")
+    return draft, rt.woo(store)
+
+
+async def approve_draft(rt: "Runtime", store_id: str, product_id: int, text: str | None = None) -> Draft:
+    """Publish the draft, or the merchant's edit of it (``text``), as the product's description.
+
+    The text is cleaned like a model answer (markup stripped, paragraphs
+    normalised) and written as escaped ``<p>`` paragraphs with status
+    ``published``. The row is ``approved`` while the write is under way, so a
+    failed write leaves it there, retryable by approving again.
+    """
+    draft, woo = await _draft_and_client(rt, store_id, product_id)
+    final = clean(text) if text is not None else draft.draft
+    if not final:
+        raise DraftError("the approved description is empty")
+    repo = DraftRepository(rt.db.pool)
+    await repo.set_status(store_id, product_id, "approved", draft=final)
+    meta = {DRAFT_META: final, DESCRIPTION_STATUS_META: "published"}
+    await put_product(woo, product_id, parent_id=draft.parent_id, description=to_html(final), meta=meta)
+    return await repo.set_status(store_id, product_id, "published")
+
+
+async def reject_draft(rt: "Runtime", store_id: str, product_id: int, reason: str | None = None) -> Draft:
+    """Turn the draft down: the product keeps its (empty) description and is not described again on its own."""
+    draft, woo = await _draft_and_client(rt, store_id, product_id)
+    if draft.status == "published":
+        raise DraftError(f"the description of product {product_id} is already published; edit it in WooCommerce")
+    await put_product(woo, product_id, parent_id=draft.parent_id, meta={DESCRIPTION_STATUS_META: "rejected"})
+    return await DraftRepository(rt.db.pool).set_status(store_id, product_id, "rejected", reason=reason or "rejected")
