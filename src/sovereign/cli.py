@@ -8,6 +8,7 @@ import typer
 
 from sovereign import __version__
 from sovereign.commands import db, jobs, models, stores
+from sovereign.commands import describe as describe_cmd
 from sovereign.commands.common import console, run, setup_logging
 from sovereign.settings import get_settings
 
@@ -21,6 +22,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(models.app, name="models")
 app.add_typer(stores.app, name="stores")
 app.command("connect")(stores.connect)
+app.command("describe")(describe_cmd.describe)
 
 
 @app.callback()
@@ -84,6 +86,21 @@ def worker(
             await rt.close()
 
     uvloop.run(go())
+
+
+@app.command()
+def demo(
+    orders: Optional[int] = typer.Option(None, help="score only the first N orders (default: all 44)"),
+    timeout: float = typer.Option(1800, help="give up waiting for jobs after this many seconds"),
+) -> None:
+    """Run the whole loop against a WooCommerce-shaped store built from real captured data, and print what happened."""
+    import uvloop
+
+    from sovereign.demo import print_report, run_demo
+
+    s = get_settings()
+    report = uvloop.run(run_demo(s, console, order_limit=orders, timeout_s=timeout))
+    print_report(report, console)
 
 
 def main() -> None:
