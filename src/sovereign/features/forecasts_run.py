@@ -1,0 +1,170 @@
+"""One store's stock forecast: 90 days of sales over REST → forecasts to month end → product meta and rows.
+
+    run = await run_forecast(rt, "shop")                     # today: the current UTC day
+    run.forecasts[22].needed, run.forecasts[22].model
+
+History is the 90 complete UTC days before ``today`` (orders paged with
+``after``/``before`` on ``date_created_gmt``, sales statuses only). The
+products forecast are those that sold in the window plus those forecast
+before, so a product whose sales stopped gets its meta brought down to 0
+rather than left stale. Results go to WooCommerce in ``products/batch`` calls
+(at most 100 items each) as ``_sovereign_stock_needed_month_end`` and
+``_sovereign_forecast_model``, and to ``sovereign_forecasts``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any, Mapping
+
+import numpy as np
+
+from sovereign.domain.forecast import (
+    Forecast,
+    NarrativeItem,
+    days_to_month_end,
+    forecast_many,
+    forecast_meta,
+    month_end,
+    stock_needed_month_end,
+)
+from sovereign.domain.products import Product
+from sovereign.domain.sales import SALES_STATUSES, daily_sales_from_orders
+from sovereign.woo.client import WooClient
+
+if TYPE_CHECKING:
+    from sovereign.runtime import Runtime
+
+__all__ = ["HISTORY_DAYS", "ForecastRun", "ProductForecast", "fetch_sales", "run_forecast", "utc_today"]
+
+log = logging.getLogger("sovereign.forecasts")
+
+HISTORY_DAYS = 90
+_INCLUDE_CHUNK = 100
+
+
+def utc_today() -> date:
+    return datetime.now(timezone.utc).date()
+
+
+@dataclass(frozen=True, slots=True)
+class ProductForecast:
+    product_id: int
+    name: str
+    sku: str
+    category: str  # the product's first category ("Uncategorized" if none)
+    model: str
+    demand_class: str
+    stock_quantity: int | None
+    needed: int  # units to add to cover demand to month end
+    narrative: NarrativeItem
+
+
+@dataclass(frozen=True, slots=True)
+class ForecastRun:
+    store_id: str
+    as_of: date  # the first forecast day; history ends the day before
+    horizon_end: date
+    forecasts: dict[int, ProductForecast] = field(default_factory=dict)
+    write_errors: tuple[str, ...] = ()
+
+
+async def fetch_sales(woo: WooClient, start: date, end: date) -> dict[int, np.ndarray]:
+    """Daily units per product for ``start`` ≤ day < ``end`` (UTC), from the orders created in that window."""
+    orders = woo.list_orders(
+        status=sorted(SALES_STATUSES),
+        after=f"{start.isoformat()}T00:00:00",
+        before=f"{end.isoformat()}T00:00:00",
+        dates_are_gmt=True,
+    )
+    return daily_sales_from_orders([o async for o in orders], start, end)
+
+
+async def _products(woo: WooClient, ids: list[int]) -> dict[int, dict[str, Any]]:
+    wanted = set(ids)
+    found: dict[int, dict[str, Any]] = {}
+    for i in range(0, len(ids), _INCLUDE_CHUNK):
+        chunk = ids[i : i + _INCLUDE_CHUNK]
+        async for body in woo.list_products(include=chunk, per_page=len(chunk)):
+            if body.get("id") in wanted:
+                found[int(body["id"])] = body
+    return found
+
+
+async def _previous_ids(rt: "Runtime", store_id: str) -> set[int]:
+    rows = await rt.db.pool.fetch("SELECT product_id FROM sovereign_forecasts WHERE store_id = $1", store_id)
+    return {int(r["product_id"]) for r in rows}
+
+
+def _category(body: Mapping[str, Any]) -> str:
+    names = [str(c.get("name")) for c in body.get("categories") or [] if c.get("name")]
+    return names[0] if names else "Uncategorized"
+
+
+def _build(
+    body: Mapping[str, Any], history: np.ndarray, fc: Forecast, today: date
+) -> ProductForecast:
+    product = Product.from_rest(body)
+    item = NarrativeItem.build(
+        name=product.name, sku=product.sku, history=history, forecast=fc,
+        stock_quantity=product.stock_quantity, today=today,
+    )
+    return ProductForecast(
+        product_id=int(body["id"]),
+        name=product.name,
+        sku=product.sku,
+        category=_category(body),
+        model=fc.model,
+        demand_class=fc.demand_class,
+        stock_quantity=product.stock_quantity,
+        needed=item.stock_needed_month_end,
+        narrative=item,
+    )
+
+
+async def run_forecast(rt: "Runtime", store_id: str, *, today: date | None = None) -> ForecastRun:
+    store = await rt.store_or_fail(store_id)
+    woo = rt.woo(store)
+    today = today or utc_today()
+    start = today - timedelta(days=HISTORY_DAYS)
+    sales = await fetch_sales(woo, start, today)
+    previous = await _previous_ids(rt, store_id)
+    bodies = await _products(woo, sorted(set(sales) | previous))
+    horizon_end = month_end(today)
+    gone = previous - bodies.keys()
+    if gone:
+        await rt.db.pool.execute(
+            "DELETE FROM sovereign_forecasts WHERE store_id = $1 AND product_id = ANY($2::bigint[])", store_id, sorted(gone)
+        )
+    if not bodies:
+        log.info("forecast for %s: no product sold in the last %d days", store_id, HISTORY_DAYS)
+        return ForecastRun(store_id, today, horizon_end)
+
+    series = {pid: sales.get(pid, np.zeros(HISTORY_DAYS)) for pid in sorted(bodies)}
+    # CPU work off the event loop, so the worker keeps heart-beating; n_jobs=1: no forked pools in a worker.
+    forecasts = await asyncio.to_thread(forecast_many, series, days_to_month_end(today), n_jobs=1)
+    results = {pid: _build(bodies[pid], series[pid], fc, today) for pid, fc in forecasts.items()}
+
+    updates = [{"id": pid, "meta_data": forecast_meta(forecasts[pid], r.needed)} for pid, r in results.items()]
+    batch = await woo.batch_products(update=updates)
+    failed = {int(updates[e.index]["id"]) for e in batch.errors if e.op == "update"}
+    errors = tuple(f"product {updates[e.index]['id']}: {e.code} {e.message}" for e in batch.errors)
+    for message in errors:
+        log.warning("forecast for %s: meta not written for %s", store_id, message)
+    written = {pid: r for pid, r in results.items() if pid not in failed}
+
+    await rt.db.pool.executemany(
+        """
+        INSERT INTO sovereign_forecasts (store_id, product_id, model, demand_class, needed, horizon_end)
+        VALUES ($1, $2, $3, $4, $5, $6)
+        ON CONFLICT (store_id, product_id) DO UPDATE SET model = EXCLUDED.model,
+            demand_class = EXCLUDED.demand_class, needed = EXCLUDED.needed,
+            horizon_end = EXCLUDED.horizon_end, created_at = now()
+        """,
+        [(store_id, pid, r.model, r.demand_class, float(r.needed), horizon_end) for pid, r in written.items()],
+    )
+    log.info("forecast for %s: %d products to %s, %d write errors", store_id, len(written), horizon_end, len(errors))
+    return ForecastRun(store_id, today, horizon_end, written, errors)
