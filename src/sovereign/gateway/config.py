@@ -102,8 +102,29 @@ class CacheSettings(BaseModel):
     ttl_s: float = 24 * 3600.0
 
 
+class ResidencyRule(BaseModel):
+    """Which jurisdictions may receive one data class: as is (``raw``) or only redacted.
+
+    Entries are jurisdiction names (``"EU-DE"``), prefixes (``"EU-*"``) or ``"*"``
+    (any). ``local`` always receives raw data; ``hr_personal`` never leaves it.
+    """
+
+    raw: list[str] = Field(default_factory=list)
+    redacted: list[str] = Field(default_factory=list)
+
+
+class EmbeddingSettings(BaseModel):
+    """The embedding model behind ``POST /v1/embeddings``: an OpenAI-compatible provider's ``/embeddings``."""
+
+    provider: str  # a configured provider's name (its endpoint, key and jurisdiction are used)
+    model: str
+
+
 class GatewaySettings(BaseModel):
     breaker: BreakerSettings = Field(default_factory=BreakerSettings)
     retry: RetrySettings = Field(default_factory=RetrySettings)
     degraded: DegradedSettings = Field(default_factory=DegradedSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)
+    # data class -> rule; "public" goes anywhere raw unless listed, every other unlisted class stays local
+    residency: dict[str, ResidencyRule] = Field(default_factory=dict)
+    embeddings: EmbeddingSettings | None = None

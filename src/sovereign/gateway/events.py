@@ -8,8 +8,8 @@ A callback that raises is logged and otherwise ignored: events never break a cal
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import Any, Callable, Union
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Union
 
 log = logging.getLogger("sovereign.gateway")
 
@@ -20,6 +20,13 @@ class CallFinished:
 
     ``outcome`` is ``"ok"`` or the ``GatewayError.reason`` it ended with.
     ``provider``/``model`` are empty when no provider answered.
+    ``request_sha256`` hashes the messages as the provider was sent them
+    (after redaction; ``outbound.digest_messages``), ``response_sha256`` the
+    answer text as the provider returned it (before placeholders are
+    restored); both are empty when nothing was sent or received.
+    ``redactions`` counts what was redacted, by kind; ``flags`` names what
+    shaped the call: ``trial`` (degraded-mode trial), ``force_provider``,
+    ``force_degraded``, ``pin_model``.
     """
 
     feature: str
@@ -35,6 +42,10 @@ class CallFinished:
     cached: bool
     attempts: int
     stream: bool = False
+    request_sha256: str = ""
+    response_sha256: str = ""
+    redactions: Mapping[str, int] = field(default_factory=dict)
+    flags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

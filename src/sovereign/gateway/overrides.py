@@ -51,6 +51,17 @@ class Overrides:
     def pin(self, provider: str) -> ModelPin | None:
         return self._pins.get(provider) if self._pins else None
 
+    def flags(self, trial: bool, provider: str, refused_feature: str | None = None) -> tuple[str, ...]:
+        """What shaped one call, for its ``CallFinished`` event (and so the audit log)."""
+        flags = ("trial",) if trial else ()
+        if self._provider is not None:
+            flags += ("force_provider",)
+        if refused_feature is not None and self.degraded_reason(refused_feature) is not None:
+            flags += ("force_degraded",)
+        if provider and self.pin(provider) is not None:
+            flags += ("pin_model",)
+        return flags
+
     # --- changing (operators) ---------------------------------------------
 
     def force_degraded(self, feature: str = ALL, on: bool = True, *, reason: str = "forced by operator") -> None:

@@ -3,6 +3,11 @@
 The router asks the policy for the request's candidates (in priority order)
 and then, whatever the policy returned, drops every non-local provider for
 ``hr_personal`` data: that rule is enforced twice on purpose.
+
+A policy that also decides *what* a provider receives (e.g. a redacted form,
+``sovereign.gateway.residency.ResidencyPolicy``) implements ``Shaping`` too:
+the router asks it for each candidate's form and, once per form and call,
+for the ``Outbound`` request of that form.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 from typing import Protocol, Sequence, runtime_checkable
 
 from .config import ProviderConfig
+from .outbound import Outbound
 from .types import HR_PERSONAL, ChatRequest
 
 
@@ -17,6 +23,17 @@ from .types import HR_PERSONAL, ChatRequest
 class CandidatePolicy(Protocol):
     def filter(self, request: ChatRequest, providers: Sequence[ProviderConfig]) -> list[ProviderConfig]:
         """The providers allowed to answer ``request``, best first (a sub-list of ``providers``)."""
+        ...
+
+
+@runtime_checkable
+class Shaping(Protocol):
+    def form(self, request: ChatRequest, provider: ProviderConfig) -> str:
+        """The form ``provider`` may receive ``request`` in: ``"raw"`` or another (e.g. ``"redacted"``)."""
+        ...
+
+    async def shape(self, request: ChatRequest, form: str) -> Outbound:
+        """``request`` in ``form``; raises (any exception) when it cannot be made: nothing is sent then."""
         ...
 
 

@@ -9,6 +9,8 @@ with full jitter; throttled (429, ``Retry-After``, own buckets) and timed-out
 providers are passed over for the next candidate and retried only after the
 others failed, waiting out ``Retry-After`` only when it fits the deadline.
 Anything else fails over. Structured output is validated before it counts.
+A ``Shaping`` policy decides per candidate what it is sent (raw or redacted,
+``outbound``); a candidate whose form cannot be made is dropped.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import logging
 import time
 from dataclasses import replace
 from functools import partial
+from itertools import chain
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable, Sequence
 
@@ -26,15 +29,16 @@ from .availability import Admission, Availability
 from .breaker import CircuitBreaker
 from .cache import ResponseCache, cache_key
 from .config import GatewaySettings, ProviderConfig
-from .events import BreakerChanged, CallFinished, DegradedEntered, DegradedLeft, Emitter, EventSink
+from .events import BreakerChanged, CallFinished, DegradedEntered, DegradedLeft, Emitter, Event, EventSink
+from .outbound import Outbound, Shaped, complete_plain, complete_structured, digest_messages, digest_text, open_stream, shape_for
 from .overrides import Overrides
-from .policy import CandidatePolicy, DataClassPolicy, local_only_guard
+from .policy import CandidatePolicy, DataClassPolicy, Shaping, local_only_guard
 from .probes import probe_loop
-from .ratelimit import RateLimiter, estimate_tokens
+from .ratelimit import RateLimiter
 from .registry import build_provider
 from .route import Route
-from .structured import parse_output, wants_json, with_instructions
-from .types import ChatRequest, ChatResult, Completion, GatewayError, Provider, ProviderError, StreamChunk, Usage
+from .structured import wants_json, with_instructions
+from .types import ChatRequest, ChatResult, GatewayError, Provider, ProviderError, StreamChunk, Usage
 
 log = logging.getLogger("sovereign.gateway")
 
@@ -71,6 +75,7 @@ class Gateway:
             self._routes[c.name] = Route(c, build(c), breaker, RateLimiter(c.rate_limits))
         self._configs = configs
         self._policy = policy or DataClassPolicy()
+        self._shaping = self._policy if isinstance(self._policy, Shaping) else None
         self._cache = cache
         self._cache_classes = frozenset(self.settings.cache.data_classes)
         self.availability = Availability(self.settings.degraded, on_switch=self._degraded_switched)
@@ -83,16 +88,17 @@ class Gateway:
         """The answer, or ``GatewayError`` (reason: degraded, policy, unavailable, deadline, invalid_output)."""
         start = time.monotonic()
         trial = self._admit(request, start, stream=False)
+        shaped: Shaped = {}
         try:
-            result = await self._complete(request, start)
+            result, received = await self._complete(request, start, shaped)
         except GatewayError as e:
-            self._finish(request, start, e.reason, None, e.errors, trial=trial, attempts=len(e.errors))
+            self._finish(request, start, e.reason, None, e.errors, trial=trial, attempts=len(e.errors), shaped=shaped)
             raise
         except BaseException:
             if trial:
                 self.availability.cancel_trial(request.feature)
             raise
-        self._finish(request, start, "ok", result, (), trial=trial)
+        self._finish(request, start, "ok", result, (), trial=trial, shaped=shaped, received=received)
         return result
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
@@ -105,19 +111,22 @@ class Gateway:
         start = time.monotonic()
         trial = self._admit(request, start, stream=True)
         call = Call()
+        shaped: Shaped = {}
         try:
             routes = self._routes_for(request)
-            opened = await self._first_success(routes, request, call, _open_stream, streaming=True)
+            opened = await self._first_success(routes, request, call, open_stream, shaped, streaming=True)
             if opened is None:
-                raise call.failure(request, routes)
+                raise self._failure(call, request, routes)
         except GatewayError as e:
-            self._finish(request, start, e.reason, None, e.errors, trial=trial, stream=True, attempts=call.attempts)
+            self._finish(
+                request, start, e.reason, None, e.errors, trial=trial, stream=True, attempts=call.attempts, shaped=shaped
+            )
             raise
         except BaseException:
             if trial:
                 self.availability.cancel_trial(request.feature)
             raise
-        route, (chunks, chunk), t0 = opened
+        route, (chunks, chunk, received), t0, _ = opened
         parts: list[str] = []
         usage = Usage()
         ended = False
@@ -139,7 +148,8 @@ class Gateway:
             route.breaker.record_failure(e.kind)
             call.failed(route, e, request, self._emit)
             self._finish(
-                request, start, "interrupted", None, call.errors, trial=trial, stream=True, attempts=call.attempts
+                request, start, "interrupted", None, call.errors, trial=trial, stream=True, attempts=call.attempts,
+                shaped=shaped, received=received.sha256(),
             )
             raise GatewayError(
                 f"stream from {route.name} broke after the first token: {e}", reason="interrupted", errors=call.errors
@@ -153,7 +163,7 @@ class Gateway:
         route.breaker.record_success()
         route.latency.record((time.monotonic() - t0) * 1000.0)
         result = self._result(route, request, "".join(parts), usage, start, call.attempts, None)
-        self._finish(request, start, "ok", result, (), trial=trial, stream=True)
+        self._finish(request, start, "ok", result, (), trial=trial, stream=True, shaped=shaped, received=received.sha256())
 
     # --- state for operators ------------------------------------------------
 
@@ -167,6 +177,26 @@ class Gateway:
 
     def provider(self, name: str) -> Provider:
         return self._routes[name].provider
+
+    @property
+    def configs(self) -> list[ProviderConfig]:
+        """The enabled providers' configs, in priority order."""
+        return list(self._configs)
+
+    @property
+    def policy(self) -> CandidatePolicy:
+        return self._policy
+
+    def candidates(self, request: ChatRequest) -> list[ProviderConfig]:
+        """The providers that may answer ``request`` now (policy, overrides, ``request.providers``); may be empty."""
+        try:
+            return [r.config for r in self._routes_for(request)]
+        except GatewayError:
+            return []
+
+    def emit(self, event: Event) -> None:
+        """Hand an event to the gateway's sink (for calls made beside the router, e.g. embeddings)."""
+        self._emit(event)
 
     def health(self) -> dict[str, dict[str, Any]]:
         """Per provider: breaker state, availability, p50/p99 latency, rate-limit headroom, model version."""
@@ -220,6 +250,8 @@ class Gateway:
         if not self._configs:
             raise GatewayError("no LLM provider is configured", reason="unavailable")
         allowed = local_only_guard(request, self._policy.filter(request, self._configs))
+        if request.providers is not None:
+            allowed = [c for c in allowed if c.name in request.providers]
         forced = self.overrides.forced_provider
         routes = self._routes
         found = [routes[c.name] for c in allowed if c.name in routes and (forced is None or c.name == forced)]
@@ -228,7 +260,8 @@ class Gateway:
             raise GatewayError(f"no provider may receive {request.data_class!r} data{why}", reason="policy")
         return found
 
-    async def _complete(self, request: ChatRequest, start: float) -> ChatResult:
+    async def _complete(self, request: ChatRequest, start: float, shaped: Shaped) -> tuple[ChatResult, str]:
+        """The result and the sha256 of the text the provider returned."""
         routes = self._routes_for(request)
         key = None
         if self._cache is not None and request.data_class in self._cache_classes:
@@ -236,41 +269,45 @@ class Gateway:
             key = cache_key(request, self._version(first))
             hit = await self._cache_get(key)
             if hit is not None:
-                return replace(hit, cached=True, attempts=0, latency_ms=(time.monotonic() - start) * 1000.0)
+                hit = replace(hit, cached=True, attempts=0, latency_ms=(time.monotonic() - start) * 1000.0)
+                return hit, digest_text(hit.text)
         call = Call()
-        op = _complete_structured if wants_json(request) else _complete_plain
-        done = await self._first_success(routes, request, call, op, streaming=False)
+        op = complete_structured if wants_json(request) else complete_plain
+        done = await self._first_success(routes, request, call, op, shaped, streaming=False)
         if done is None:
-            raise call.failure(request, routes)
-        route, (completion, parsed), _ = done
+            raise self._failure(call, request, routes)
+        route, (completion, parsed, received), _, _ = done
         result = self._result(
             route, request, completion.text, completion.usage, start, call.attempts, parsed, completion.model
         )
         if key is not None:
             await self._cache_put(cache_key(request, result.model_version), result)
-        return result
+        return result, received
 
     async def _first_success(
-        self, routes: list[Route], request: ChatRequest, call: Call, op: Op, *, streaming: bool
-    ) -> tuple[Route, Any, float] | None:
+        self, routes: list[Route], request: ChatRequest, call: Call, op: Op, shaped: Shaped, *, streaming: bool
+    ) -> tuple[Route, Any, float, Outbound] | None:
         """Candidates in order; providers throttled on the first pass get a second, waiting one."""
         deferred: list[tuple[Route, int]] = []
         retry, emit = self.settings.retry, self._emit
-        for route in routes:
+        for route, first in chain([(r, -1) for r in routes], deferred):  # deferred fills up during the first pass
+            out = await shape_for(self._shaping, route, request, call, shaped, self._emit)
+            if out is None:
+                continue
             got = await run_attempts(
-                route, self._adapt(route, request), call, op,
-                retry=retry, emit=emit, deferred=deferred, streaming=streaming,
+                route, self._adapt(route, out.request), call, partial(op, out), retry=retry, emit=emit,
+                deferred=deferred if first < 0 else None, first=max(first, 0), streaming=streaming,
             )
             if got is not None:
-                return route, got[0], got[1]
-        for route, first in deferred:
-            got = await run_attempts(
-                route, self._adapt(route, request), call, op,
-                retry=retry, emit=emit, deferred=None, first=first, streaming=streaming,
-            )
-            if got is not None:
-                return route, got[0], got[1]
+                shaped[out.form] = shaped.pop(out.form)  # the last form made is the one reported as sent
+                return route, got[0], got[1], out
         return None
+
+    def _failure(self, call: Call, request: ChatRequest, routes: Sequence[Route]) -> GatewayError:
+        if call.errors and all(e.kind == "redaction" for e in call.errors):
+            names = ", ".join(r.name for r in routes)
+            return GatewayError(f"redaction failed: nothing was sent to [{names}]", reason="redaction", errors=call.errors)
+        return call.failure(request, routes)
 
     def _adapt(self, route: Route, request: ChatRequest) -> ChatRequest:
         """The request as this provider gets it: pinned model, schema in the prompt if it has no native support."""
@@ -314,13 +351,18 @@ class Gateway:
         stream: bool = False,
         count: bool = True,
         attempts: int = 0,
+        shaped: Shaped | None = None,
+        received: str = "",
     ) -> None:
+        out = next((o for o in reversed((shaped or {}).values()) if o is not None), None)
+        sent = out.request_sha256 if out is not None else (digest_messages(request) if result is not None else "")
+        redactions = out.redactions if out is not None else {}
         if result is not None:
             u = result.usage
             event = CallFinished(
                 request.feature, request.data_class, outcome, result.provider, result.jurisdiction, result.model,
                 result.model_version, result.latency_ms, u.input_tokens, u.output_tokens, result.cached,
-                result.attempts, stream,
+                result.attempts, stream, sent, received, redactions, self.overrides.flags(trial, result.provider),
             )
             count = count and not result.cached
         else:
@@ -330,6 +372,7 @@ class Gateway:
                 request.feature, request.data_class, outcome, last, route.config.jurisdiction if route else "",
                 route.config.model if route else "", self._version(route) if route else "",
                 (time.monotonic() - start) * 1000.0, 0, 0, False, attempts or len(errors), stream,
+                sent, received, redactions, self.overrides.flags(trial, last, request.feature if outcome == "degraded" else None),
             )
         self._emit(event)
         if count:
@@ -362,35 +405,3 @@ class Gateway:
             log.warning("gateway feature %s recovered: %s", feature, reason)
             self._emit(DegradedLeft(feature, reason))
 
-
-async def _complete_plain(route: Route, request: ChatRequest, timeout: float) -> tuple[Completion, None]:
-    completion = await route.provider.complete(request, timeout=timeout)
-    _settle(route, request, completion.usage)
-    return completion, None
-
-
-async def _complete_structured(route: Route, request: ChatRequest, timeout: float) -> tuple[Completion, Any]:
-    completion = await route.provider.complete(request, timeout=timeout)
-    _settle(route, request, completion.usage)
-    return completion, parse_output(completion.text, request, provider=route.name)
-
-
-def _settle(route: Route, request: ChatRequest, usage: Usage) -> None:
-    used = usage.input_tokens + usage.output_tokens
-    if used:
-        route.limiter.settle(estimate_tokens(request), used)
-
-
-async def _open_stream(
-    route: Route, request: ChatRequest, timeout: float
-) -> tuple[AsyncIterator[StreamChunk], StreamChunk]:
-    """Open the provider's stream and wait for its first chunk (a failure here fails over)."""
-    chunks = route.provider.stream(request, timeout=timeout)
-    try:
-        first = await anext(chunks)
-    except StopAsyncIteration:
-        raise ProviderError(f"{route.name}: empty stream", provider=route.name, retryable=True, kind="reset") from None
-    except BaseException:
-        await chunks.aclose()  # type: ignore[attr-defined]
-        raise
-    return chunks, first

@@ -34,7 +34,7 @@ class ChatRequest:
     ``deadline`` is an absolute ``time.monotonic()`` value: retries, backoff and
     failover never run past it. ``record`` holds the personal fields of the
     record the request is about (names, emails, addresses); redaction builds its
-    deny-list from them and nothing else ever reads them.
+    deny-list from them and nothing else ever reads them (providers never send it).
     """
 
     messages: list[Message]
@@ -49,6 +49,7 @@ class ChatRequest:
     stop: list[str] | None = None
     record: Mapping[str, str] | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    providers: tuple[str, ...] | None = None  # only these providers (by name) may answer; None: any allowed
 
     @classmethod
     def simple(
