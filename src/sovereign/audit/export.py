@@ -1,0 +1,32 @@
+"""Export for a data protection officer: the audit rows as JSON Lines, one row per line, in chain order.
+
+Every column is included (hashes too, so the export itself can be verified
+offline: ``hash == sha256(prev_hash + "\\n" + canonical(row))``, see
+``records.canonical``). Request and response appear only as sha256 hashes.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import TextIO
+
+import asyncpg
+
+from .records import from_db, to_json
+
+
+async def export_jsonl(
+    pool: asyncpg.Pool, out: TextIO, *, since: datetime | None = None, until: datetime | None = None
+) -> int:
+    """Write the rows with ``since <= at < until`` to ``out``; returns how many."""
+    n = 0
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        query = (
+            "SELECT * FROM sovereign_audit_log WHERE ($1::timestamptz IS NULL OR at >= $1) "
+            "AND ($2::timestamptz IS NULL OR at < $2) ORDER BY id"
+        )
+        async for record in conn.cursor(query, since, until, prefetch=1000):
+            out.write(json.dumps(to_json(from_db(record)), ensure_ascii=False, sort_keys=True) + "\n")
+            n += 1
+    return n

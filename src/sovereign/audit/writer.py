@@ -1,0 +1,164 @@
+"""The audit writer: the gateway's event sink, buffered in process, written in batches.
+
+    audit = AuditWriter(pool)
+    gateway = Gateway(configs, on_event=audit)   # sync, no I/O: appends to a buffer
+    audit.start()                                # background task: a batch every flush_interval_s
+    ...
+    await audit.aclose()                         # stops and writes what is left
+
+Each batch is one transaction: lock the chain head (``SELECT ... FOR UPDATE``),
+hash every row onto the previous one, insert, move the head. A crash or a
+failed transaction loses that batch but never breaks the chain; a batch that
+fails to write is kept and retried (up to ``max_buffer`` rows; beyond that
+the oldest are dropped and counted in ``dropped``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections import deque
+from datetime import datetime, timezone
+from typing import Any
+
+import asyncpg
+
+from sovereign.gateway.events import Event
+
+from .records import AUDITED, CONTENT_COLUMNS, chain_hash, row_for
+
+log = logging.getLogger("sovereign.audit")
+
+_HEAD = "SELECT last_id, last_hash FROM sovereign_audit_head WHERE id = 1 FOR UPDATE"
+_MOVE = "UPDATE sovereign_audit_head SET last_id = $1, last_hash = $2 WHERE id = 1"
+_COLUMNS = ("id", *CONTENT_COLUMNS, "prev_hash", "hash")
+
+
+class AuditWriter:
+    def __init__(
+        self, pool: asyncpg.Pool, *, batch_size: int = 500, flush_interval_s: float = 0.5, max_buffer: int = 100_000
+    ) -> None:
+        self.pool = pool
+        self.batch_size = batch_size
+        self.flush_interval_s = flush_interval_s
+        self.max_buffer = max_buffer
+        self._buffer: deque[tuple[float, Event]] = deque()
+        self._task: asyncio.Task[None] | None = None
+        self._wake: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock = asyncio.Lock()
+        self.written = 0
+        self.dropped = 0
+
+    # --- the sink (hot path: no I/O, no awaiting) -----------------------------
+
+    def __call__(self, event: Event) -> None:
+        if not isinstance(event, AUDITED):
+            return
+        buffer = self._buffer
+        buffer.append((time.time(), event))
+        if len(buffer) > self.max_buffer:
+            buffer.popleft()
+            self.dropped += 1
+        if len(buffer) == self.batch_size and self._wake is not None and self._loop is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    def __len__(self) -> int:
+        return len(self._buffer)
+
+    # --- lifecycle --------------------------------------------------------------
+
+    def start(self) -> asyncio.Task[None]:
+        if self._task is None or self._task.done():
+            self._loop = asyncio.get_running_loop()
+            self._wake = asyncio.Event()
+            self._task = asyncio.create_task(self._run(), name="audit-writer")
+        return self._task
+
+    async def aclose(self) -> None:
+        """Stop the background task and write everything still buffered."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        while self._buffer:
+            if not await self._flush_once():
+                log.error("audit: %d buffered rows could not be written at shutdown", len(self._buffer))
+                break
+
+    async def flush(self) -> int:
+        """Write everything buffered now; returns the rows written (raises if the database refuses)."""
+        total = 0
+        while self._buffer:
+            async with self._lock:
+                batch = self._take()
+                try:
+                    total += await self._write(batch)
+                except BaseException:
+                    self._requeue(batch)
+                    raise
+        return total
+
+    # --- internals --------------------------------------------------------------
+
+    async def _run(self) -> None:
+        assert self._wake is not None
+        while True:
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.flush_interval_s)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+            while self._buffer:
+                if not await self._flush_once():
+                    break
+
+    async def _flush_once(self) -> bool:
+        async with self._lock:
+            batch = self._take()
+            try:
+                await self._write(batch)
+                return True
+            except (asyncpg.PostgresError, OSError, asyncpg.InterfaceError, TimeoutError) as e:
+                log.warning("audit: writing %d rows failed, will retry: %r", len(batch), e)
+                self._requeue(batch)
+                return False
+            except BaseException:  # cancelled mid-write: the transaction rolled back, keep the rows
+                self._requeue(batch)
+                raise
+
+    def _requeue(self, batch: list[tuple[float, Event]]) -> None:
+        self._buffer.extendleft(reversed(batch))
+        while len(self._buffer) > self.max_buffer:
+            self._buffer.pop()
+            self.dropped += 1
+
+    def _take(self) -> list[tuple[float, Event]]:
+        n = min(self.batch_size, len(self._buffer))
+        return [self._buffer.popleft() for _ in range(n)]
+
+    async def _write(self, batch: list[tuple[float, Event]]) -> int:
+        rows = [r for t, e in batch if (r := row_for(e, datetime.fromtimestamp(t, timezone.utc))) is not None]
+        if not rows:
+            return 0
+        async with self.pool.acquire() as conn, conn.transaction():
+            head = await conn.fetchrow(_HEAD)
+            last_id, prev = int(head["last_id"]), str(head["last_hash"])
+            records: list[tuple[Any, ...]] = []
+            for row in rows:
+                last_id += 1
+                h = chain_hash(prev, row)
+                records.append((last_id, *(_db(c, row[c]) for c in CONTENT_COLUMNS), prev, h))
+                prev = h
+            await conn.copy_records_to_table("sovereign_audit_log", records=records, columns=_COLUMNS)
+            await conn.execute(_MOVE, last_id, prev)
+        self.written += len(rows)
+        return len(rows)
+
+
+def _db(column: str, value: Any) -> Any:
+    if column in ("redactions", "detail"):
+        return json.dumps(value, ensure_ascii=False)
+    return value
