@@ -28,8 +28,14 @@ HOODIE, BELT, POCKET, POLO = 18, 21, 24, 27
 
 
 @pytest.fixture
-async def svc(db_url: str) -> AsyncIterator[Service]:
-    async with FakeLLM(reply=GOOD) as llm, FakeWooStore() as shop:
+async def llm() -> AsyncIterator[FakeLLM]:
+    async with FakeLLM(reply=GOOD) as fake:
+        yield fake
+
+
+@pytest.fixture
+async def svc(db_url: str, llm: FakeLLM) -> AsyncIterator[Service]:
+    async with FakeWooStore() as shop:
         async with running(db_url, gateway_for(llm), shop, worker=False) as service:
             yield service
 
@@ -106,3 +112,16 @@ async def test_bulk_schedule_is_staggered_and_deduplicated_per_product(svc: Serv
         (False, first[2].job_id), (False, first[0].job_id)
     ]
     assert len(await svc.jobs("descriptions.generate")) == 4
+
+
+async def test_an_answer_cut_by_the_token_limit_keeps_its_full_sentences(svc: Service, llm: FakeLLM) -> None:
+    llm.reply = GOOD + " It also comes with a matching"
+    outcome = await generate_description(svc.runtime, STORE, HOODIE)
+    assert outcome.described is not None and outcome.described.source == "llm" and outcome.described.text == GOOD
+
+
+async def test_a_store_with_descriptions_off_is_not_described(svc: Service, llm: FakeLLM) -> None:
+    await svc.runtime.stores.update_settings(STORE, {"descriptions_enabled": False})
+    outcome = await generate_description(svc.runtime, STORE, HOODIE)
+    assert outcome.status == "skipped" and "off" in outcome.detail
+    assert llm.calls == 0 and not svc.woo.writes

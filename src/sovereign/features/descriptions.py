@@ -120,8 +120,6 @@ def dedupe_key(store_id: str, product_id: int) -> str:
 
 
 def _skip_reason(product: Product, cfg: DescriptionSettings, force: bool) -> str | None:
-    if not cfg.enabled:
-        return "descriptions are off for this store"
     if not force and (product.meta.get(DESCRIPTION_STATUS_META) or product.meta.get(DRAFT_META)):
         status = product.meta.get(DESCRIPTION_STATUS_META) or "draft"
         return f"already has a Sovereign description ({status})"
@@ -136,6 +134,8 @@ async def generate_description(rt: "Runtime", store_id: str, product_id: int, *,
     """Describe one product now and write the result back (review draft or published)."""
     store = await rt.store_or_fail(store_id)
     cfg = DescriptionSettings.of(store.settings)
+    if not cfg.enabled:
+        return Outcome("skipped", f"product {product_id}: descriptions are off for store {store_id}")
     woo = rt.woo(store)
     try:
         body = await woo.get_product(product_id)
