@@ -23,7 +23,7 @@ from sovereign.runtime import build_registry
 from sovereign.testing.fake_llm import FakeLLM, Step
 from sovereign.testing.fake_woo import FakeWooStore
 from sovereign.testing.fixtures import load_json
-from tests.features.conftest import STORE, Service, eventually, gateway_for, running
+from tests.features.conftest import STORE, eventually, gateway_for, running
 
 AS_OF = date(2026, 11, 23)  # the captured orders were all placed on 2026-11-22 (UTC)
 CAP = 22  # the only product that manages stock (25 units)
