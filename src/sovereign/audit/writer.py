@@ -21,7 +21,7 @@ import logging
 import time
 from collections import deque
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable
 
 import asyncpg
 
@@ -38,9 +38,16 @@ _COLUMNS = ("id", *CONTENT_COLUMNS, "prev_hash", "hash")
 
 class AuditWriter:
     def __init__(
-        self, pool: asyncpg.Pool, *, batch_size: int = 500, flush_interval_s: float = 0.5, max_buffer: int = 100_000
+        self,
+        pool: asyncpg.Pool,
+        *,
+        batch_size: int = 500,
+        flush_interval_s: float = 0.5,
+        max_buffer: int = 100_000,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.pool = pool
+        self._clock = clock
         self.batch_size = batch_size
         self.flush_interval_s = flush_interval_s
         self.max_buffer = max_buffer
@@ -58,14 +65,16 @@ class AuditWriter:
         if not isinstance(event, AUDITED):
             return
         buffer = self._buffer
-        buffer.append((time.time(), event))
+        buffer.append((self._clock(), event))
         if len(buffer) > self.max_buffer:
             buffer.popleft()
             self.dropped += 1
         if len(buffer) == self.batch_size and self._wake is not None and self._loop is not None:
             self._loop.call_soon_threadsafe(self._wake.set)
 
-    def __len__(self) -> int:
+    @property
+    def pending(self) -> int:
+        """Rows buffered, not yet written."""
         return len(self._buffer)
 
     # --- lifecycle --------------------------------------------------------------
@@ -91,8 +100,8 @@ class AuditWriter:
     async def flush(self) -> int:
         """Write everything buffered now; returns the rows written (raises if the database refuses)."""
         total = 0
-        while self._buffer:
-            async with self._lock:
+        async with self._lock:  # also waits for a batch the background task is writing
+            while self._buffer:
                 batch = self._take()
                 try:
                     total += await self._write(batch)

@@ -104,7 +104,7 @@ class Emitter:
     __slots__ = ("_sink",)
 
     def __init__(self, sink: EventSink | None) -> None:
-        self._sink = sink or _discard
+        self._sink = sink if sink is not None else _discard  # (a sink may be falsy, e.g. empty)
 
     def __call__(self, event: Event) -> None:
         try:
