@@ -9,6 +9,7 @@ import typer
 from sovereign import __version__
 from sovereign.commands import audit, db, jobs, keys, models, stores
 from sovereign.commands import describe as describe_cmd
+from sovereign.commands import ops
 from sovereign.commands.common import console, run, setup_logging
 from sovereign.settings import get_settings
 
@@ -23,6 +24,10 @@ app.add_typer(models.app, name="models")
 app.add_typer(stores.app, name="stores")
 app.add_typer(keys.app, name="keys")
 app.add_typer(audit.app, name="audit")
+app.add_typer(ops.ops_app, name="ops")
+app.add_typer(ops.degraded_app, name="degraded")
+app.add_typer(ops.override_app, name="override")
+app.add_typer(ops.console_app, name="console")
 app.command("connect")(stores.connect)
 app.command("describe")(describe_cmd.describe)
 

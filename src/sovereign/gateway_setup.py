@@ -57,10 +57,14 @@ def default_providers(settings: Settings) -> list[ProviderConfig]:
 
 
 def build_gateway(settings: Settings, pool: asyncpg.Pool, on_event: Callable[[Event], None] | None = None) -> Gateway:
+    """The gateway with the Prometheus counters (``metrics.GatewayMetrics``) and ``on_event`` as event sinks."""
+    from sovereign.metrics import EventFanout, GatewayMetrics
+
+    providers = default_providers(settings)
     return Gateway(
-        default_providers(settings),
+        providers,
         settings=settings.gateway,
         cache=PostgresResponseCache(pool),
-        on_event=on_event,
+        on_event=EventFanout([GatewayMetrics.for_providers(providers), on_event]),
         models_dir=models_dir(settings),
     )

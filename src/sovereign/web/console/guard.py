@@ -1,0 +1,187 @@
+"""Who may see the console and what a form post must prove.
+
+* Every page needs a live session (``page_session``); without one the browser
+  is sent to the login page (303) and brought back afterwards.
+* Every POST needs the session's CSRF token in its ``csrf`` field
+  (``form_session``), compared in constant time; a post a browser marks as
+  cross-site (``Sec-Fetch-Site``) or whose ``Origin`` is another site is
+  refused before the token is even looked at. The login form, which has no
+  session yet, uses a double-submit cookie instead.
+* Every response carries a strict Content-Security-Policy (no script at
+  all), ``X-Frame-Options: DENY``, ``no-store`` caching and ``no-referrer``.
+* Failed logins are throttled per user name and per client address.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+from collections import deque
+from typing import Any, Callable, Coroutine
+from urllib.parse import quote, urlsplit
+
+from fastapi import Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.routing import APIRoute
+
+from .accounts import Session, Sessions
+
+__all__ = [
+    "COOKIE", "LOGIN_COOKIE", "ConsoleRoute", "Forbidden", "LoginThrottle", "Redirect", "form_session",
+    "page_session", "same_origin", "set_cookie", "tokens_match",
+]
+
+COOKIE = "sov_console"
+LOGIN_COOKIE = "sov_console_login"
+PREFIX = "/console"
+
+_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+        "base-uri 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+class Redirect(Exception):
+    """Leave this page for ``url`` (303: the browser follows with a GET)."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.url = url
+
+
+class Forbidden(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ConsoleRoute(APIRoute):
+    """Console routes: ``Redirect``/``Forbidden`` become responses, and every response gets the security headers."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                response = await handler(request)
+            except Redirect as r:
+                response = RedirectResponse(r.url, status_code=303)
+            except Forbidden as f:
+                response = HTMLResponse(f"<!doctype html><title>Refused</title><p>{_esc(f.message)}</p>", 403)
+            for k, v in _HEADERS.items():
+                response.headers.setdefault(k, v)
+            return response
+
+        return route
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def tokens_match(a: str | None, b: str | None) -> bool:
+    return bool(a) and bool(b) and hmac.compare_digest(str(a).encode(), str(b).encode())
+
+
+def sessions(request: Request) -> Sessions:
+    return Sessions(request.app.state.runtime.db.pool)
+
+
+def secure_cookies(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def set_cookie(request: Request, response: Response, name: str, value: str, max_age: int | None = None) -> None:
+    response.set_cookie(
+        name, value, max_age=max_age, path=PREFIX, httponly=True, samesite="strict", secure=secure_cookies(request)
+    )
+
+
+def safe_next(target: str | None) -> str:
+    """Only a console path may follow a login (never another site)."""
+    if not target or not target.startswith(PREFIX + "/") or target.startswith("//") or "\\" in target:
+        return PREFIX + "/"
+    return target
+
+
+async def page_session(request: Request) -> Session:
+    session = await sessions(request).get(request.cookies.get(COOKIE))
+    if session is None:
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise Redirect(f"{PREFIX}/login?next={quote(here, safe='')}")
+    request.state.console_session = session
+    return session
+
+
+def same_origin(request: Request) -> bool:
+    """False when the browser says the request came from another site."""
+    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("origin")
+    if origin and origin != "null":
+        # host and port only: behind a TLS-terminating proxy the app may see http while the browser says https
+        return urlsplit(origin).netloc == request.url.netloc
+    return origin != "null"
+
+
+async def form_session(request: Request) -> Session:
+    """A POST from a console page: same origin, a live session and that session's CSRF token."""
+    if not same_origin(request):
+        raise Forbidden("cross-site form post refused")
+    session = await page_session(request)
+    form = await request.form()
+    if not tokens_match(str(form.get("csrf") or ""), session.csrf):
+        raise Forbidden("this form has expired or did not come from the console: reload the page and try again")
+    return session
+
+
+class LoginThrottle:
+    """At most ``limit`` failed logins per user name and per address in ``window_s``; then wait."""
+
+    def __init__(self, limit: int = 5, window_s: float = 900.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self._clock = clock
+        self._failures: dict[str, deque[float]] = {}
+
+    def _recent(self, key: str) -> deque[float]:
+        q = self._failures.setdefault(key, deque())
+        cutoff = self._clock() - self.window_s
+        while q and q[0] < cutoff:
+            q.popleft()
+        return q
+
+    def wait_s(self, *keys: str) -> float:
+        """Seconds until another try is allowed for all ``keys`` (0: allowed now)."""
+        wait = 0.0
+        for key in keys:
+            q = self._recent(key)
+            if len(q) >= self.limit:
+                wait = max(wait, q[0] + self.window_s - self._clock())
+        return wait
+
+    def failed(self, *keys: str) -> None:
+        now = self._clock()
+        for key in keys:
+            self._recent(key).append(now)
+        if len(self._failures) > 10_000:  # bounded memory under a spray of names
+            for key in [k for k, q in self._failures.items() if not q]:
+                del self._failures[key]
+
+    def succeeded(self, *keys: str) -> None:
+        for key in keys:
+            self._failures.pop(key, None)
+
+
+def throttle(request: Request) -> LoginThrottle:
+    resources = request.app.state.runtime.resources
+    t = resources.get("console.login_throttle")
+    if not isinstance(t, LoginThrottle):
+        t = resources["console.login_throttle"] = LoginThrottle()
+    return t

@@ -1,0 +1,85 @@
+"""Login, logout, the landing redirect and the stylesheet."""
+
+from __future__ import annotations
+
+import logging
+import math
+import secrets
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import FileResponse, RedirectResponse
+
+from .accounts import ConsoleUsers, Session, Sessions
+from .guard import (
+    COOKIE, LOGIN_COOKIE, PREFIX, ConsoleRoute, Forbidden, form_session, page_session, safe_next, same_origin,
+    set_cookie, throttle, tokens_match,
+)
+from .render import STATIC, bare
+
+log = logging.getLogger("sovereign.console")
+router = APIRouter(route_class=ConsoleRoute)
+
+
+@router.get(PREFIX, include_in_schema=False)
+@router.get(PREFIX + "/", include_in_schema=False)
+async def index(session: Session = Depends(page_session)) -> Response:
+    return RedirectResponse(PREFIX + "/jobs", status_code=303)
+
+
+@router.get(PREFIX + "/static/console.css", include_in_schema=False)
+async def stylesheet() -> Response:
+    return FileResponse(STATIC / "console.css", media_type="text/css", headers={"Cache-Control": "max-age=3600"})
+
+
+def _login_page(request: Request, error: str | None = None, status: int = 200, name: str = "") -> Response:
+    token = secrets.token_urlsafe(24)
+    response = bare(
+        "login.html", status=status, error=error, login_csrf=token, name=name,
+        next=safe_next(request.query_params.get("next")),
+    )
+    set_cookie(request, response, LOGIN_COOKIE, token, max_age=3600)
+    return response
+
+
+@router.get(PREFIX + "/login", include_in_schema=False)
+async def login_form(request: Request) -> Response:
+    return _login_page(request)
+
+
+@router.post(PREFIX + "/login", include_in_schema=False)
+async def login(request: Request) -> Response:
+    if not same_origin(request):
+        raise Forbidden("cross-site login refused")
+    form = await request.form()
+    if not tokens_match(str(form.get("csrf") or ""), request.cookies.get(LOGIN_COOKIE)):
+        return _login_page(request, "The login form expired. Please try again.", 400)
+    name = str(form.get("name") or "").strip()[:64]
+    password = str(form.get("password") or "")[:1024]
+    address = f"ip:{request.client.host if request.client else '-'}"
+    limiter = throttle(request)
+    wait = limiter.wait_s(f"user:{name}", address)
+    if wait > 0:
+        log.warning("console login throttled for %s", address)
+        return _login_page(request, f"Too many failed logins. Try again in {math.ceil(wait / 60)} minute(s).", 429,
+                           name)
+    rt = request.app.state.runtime
+    user = await ConsoleUsers(rt.db.pool).authenticate(name, password) if name and password else None
+    if user is None:
+        limiter.failed(f"user:{name}", address)
+        log.warning("console login failed for a user name from %s", address)
+        return _login_page(request, "Wrong user name or password.", 401, name)
+    limiter.succeeded(f"user:{name}")
+    _, token = await Sessions(rt.db.pool).create(user)
+    log.info("console login: %s", user)
+    response = RedirectResponse(safe_next(str(form.get("next") or "")), status_code=303)
+    set_cookie(request, response, COOKIE, token)
+    response.delete_cookie(LOGIN_COOKIE, path=PREFIX)
+    return response
+
+
+@router.post(PREFIX + "/logout", include_in_schema=False)
+async def logout(request: Request, session: Session = Depends(form_session)) -> Response:
+    await Sessions(request.app.state.runtime.db.pool).end(session)
+    response = RedirectResponse(PREFIX + "/login", status_code=303)
+    response.delete_cookie(COOKIE, path=PREFIX)
+    return response
