@@ -95,6 +95,11 @@ async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 20.0,
         await asyncio.sleep(0.05)
 
 
+# These tests exercise the AI review's wiring, so the store asks it for every order and lets it
+# raise the score freely (the defaults ask only when it could change the decision, +25 at most).
+LLM_PLUMBING = {"fraud": {"llm_review": "always", "llm_max_raise": 100}}
+
+
 @asynccontextmanager
 async def running(
     db_url: str, gateway: Gateway, woo: FakeWooStore | None = None, *, store_settings: dict[str, Any] | None = None,
@@ -109,7 +114,7 @@ async def running(
                 await app.state.runtime.stores.upsert(
                     STORE, url=woo.url if woo else "http://127.0.0.1:9", consumer_key=woo.consumer_key if woo else "ck",
                     consumer_secret=woo.consumer_secret if woo else "cs", webhook_secret=SECRET,
-                    settings=store_settings or {},
+                    settings={**LLM_PLUMBING, **(store_settings or {})},
                 )
                 if woo is not None:
                     for topic in ("order.created", "order.updated"):

@@ -103,13 +103,14 @@ async def test_an_open_breaker_answers_from_the_rules_without_calling_the_provid
     gateway = gateway_for(llm, breaker=BreakerSettings(consecutive_failures=1, cooldown_s=600))
     async with running(db_url, gateway, worker=False) as svc:
         key = await svc.key()
-        r = await post(svc, key, {"order": order(44)})  # no store: default config, nothing recorded
+        r = await post(svc, key, {"order": order(51)})  # no store: default config, nothing recorded
         assert r.json()["llm"] == "unavailable" and r.json()["degraded"] is True
         assert r.json()["rescore_scheduled"] is False and r.json()["store"] is None
         calls = llm.calls
-        walls, answers = await timed(svc, key, {"order": order(44)}, 20)
+        walls, answers = await timed(svc, key, {"order": order(51)}, 20)
         assert llm.calls == calls  # the breaker is open: nobody calls the failing provider
-        assert {(a["score"], a["decision"], a["degraded"]) for a in answers} == {(10, "none", True)}
+        # 51 scores 60 on its own: inside the band where an AI review could change the decision
+        assert {(a["score"], a["decision"], a["degraded"]) for a in answers} == {(60, "none", True)}
         assert statistics.median(walls) < 50.0, walls
         assert await svc.results() == [] and await svc.jobs("fraud.rescore") == []
 

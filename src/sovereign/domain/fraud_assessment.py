@@ -57,17 +57,17 @@ def clean_llm_text(text: str, limit: int = MAX_LLM_REASON_CHARS) -> str:
     return text
 
 
-def combine(rules_result: RulesResult, llm_answer: LlmAnswer | Any | None) -> FraudAssessment:
+def combine(rules_result: RulesResult, llm_answer: LlmAnswer | Any | None, *, max_raise: int = 100) -> FraudAssessment:
     """Merge the rules' result with an optional AI answer (``LlmAnswer``, parsed JSON or raw text).
 
-    The score is ``max(rules, clamp(llm risk, 0, 100))``: the AI can raise it, never lower it.
-    An unusable answer counts as no answer.
+    The score is ``max(rules, min(clamp(llm risk, 0, 100), rules + max_raise))``: the AI can
+    raise it (by at most ``max_raise``), never lower it. An unusable answer counts as no answer.
     """
     answer = parse_llm_answer(llm_answer) if llm_answer is not None else None
     reasons = list(rules_result.reasons)
     final = rules_result.score
     if answer is not None and answer.risk > rules_result.score:
-        final = answer.risk
+        final = min(answer.risk, rules_result.score + max(0, max_raise), 100)
         reasons.append(Reason("llm", final - rules_result.score,
                               f"AI review raised the risk score from {rules_result.score} to {final}"))
         seen: set[str] = set()

@@ -120,6 +120,11 @@ class FraudConfig(BaseModel):
     unsafe_countries: frozenset[str] = frozenset()
     free_email_policy: Literal["ignore", "flag"] = "ignore"
     action: Literal["hold", "monitor"] = "hold"  # "monitor": score and record, never hold
+    # The AI review may raise the rules' score by at most this much, and is only asked when that
+    # could change the decision (rules score in [threshold - llm_max_raise, threshold)). A small
+    # local model that over-reacts can then never hold a clean order on its own.
+    llm_max_raise: int = Field(25, ge=0, le=100)
+    llm_review: Literal["when_useful", "always"] = "when_useful"
     note_reasons: int = Field(10, ge=1, le=50)
     categories: dict[int, CategoryOverride] = Field(default_factory=dict)
 
@@ -137,6 +142,12 @@ class FraudConfig(BaseModel):
 
     def band_for(self, score: int) -> str:
         return band_for(self.bands, score)
+
+    def llm_review_useful(self, rules_score: int) -> bool:
+        """Whether to ask the AI review: always, or only when it could change the hold decision."""
+        if self.llm_review == "always":
+            return True
+        return self.threshold - self.llm_max_raise <= rules_score < self.threshold
 
     def merged(self, overrides: Mapping[str, Any]) -> "FraudConfig":
         """This config with ``overrides`` deep-merged in (store settings over defaults), re-validated."""

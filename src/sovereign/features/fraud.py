@@ -32,7 +32,7 @@ from sovereign.jobs import JobContext, JobQueue, JobRegistry, NonRetryableError,
 from sovereign.store.stores import StoreRecord
 from sovereign.woo.errors import CredentialsError, NotFoundError, PermissionDeniedError
 
-from .fraud_review import SKIPPED, review_order
+from .fraud_review import NOT_NEEDED, SKIPPED, review_order
 from .fraud_scoring import FraudSettings, InvalidFraudSettings, Scored, conclude, rules_for
 from .fraud_store import FraudRecord, FraudRepository
 from .fraud_writeback import write_back
@@ -52,7 +52,7 @@ __all__ = [
 
 log = logging.getLogger("sovereign.fraud")
 
-JOB_LLM_TIMEOUT_S = 60.0
+JOB_LLM_TIMEOUT_S = 180.0  # background: the local model may have a queue of requests ahead of this one
 RESCORE_MAX_ATTEMPTS = 40
 RESCORE_BACKOFF_BASE_S = 30.0
 RESCORE_BACKOFF_MAX_S = 900.0
@@ -94,7 +94,9 @@ async def score_order(args: ScoreArgs, ctx: JobContext) -> None:
     run = await _Run.open(rt, args)
     review = SKIPPED
     if run.settings.llm:
-        review = await review_order(rt.gateway, run.order, run.rules, timeout_s=JOB_LLM_TIMEOUT_S)
+        review = NOT_NEEDED
+        if run.settings.config.llm_review_useful(run.rules.score):
+            review = await review_order(rt.gateway, run.order, run.rules, timeout_s=JOB_LLM_TIMEOUT_S)
     scored = conclude(run.order, run.rules, review, run.settings.config)
     await run.apply(scored, source=args.source, rescore=review.retry_later)
 
@@ -108,6 +110,9 @@ async def rescore_order(args: OrderArgs, ctx: JobContext) -> None:
     run = await _Run.open(rt, args, repo)
     if not run.settings.llm:
         log.info("AI review turned off for store %s: re-score of order %s dropped", args.store, args.order_id)
+        return
+    if not run.settings.config.llm_review_useful(run.rules.score):
+        log.info("order %s of %s: an AI review can no longer change the decision; re-score dropped", args.order_id, args.store)
         return
     review = await review_order(rt.gateway, run.order, run.rules, timeout_s=JOB_LLM_TIMEOUT_S)
     if not review.ok:

@@ -24,7 +24,7 @@ from sovereign.domain.orders import Order
 from sovereign.store.stores import StoreRecord
 
 from .fraud import schedule_rescore
-from .fraud_review import SKIPPED, Review, review_order
+from .fraud_review import NOT_NEEDED, SKIPPED, Review, review_order
 from .fraud_scoring import FraudSettings, Scored, conclude, rules_for
 from .fraud_store import FraudRecord, FraudRepository
 
@@ -88,7 +88,9 @@ async def score_inline(
     order, rules = await rules_for(repo, store_id, order, settings.config)
 
     review: Review = SKIPPED
-    if settings.llm:
+    if settings.llm and not settings.config.llm_review_useful(rules.score):
+        review = NOT_NEEDED
+    elif settings.llm:
         left = budget_s - (time.monotonic() - started) - ANSWER_MARGIN_S
         timeout = min(LLM_BUDGET_S, left)
         review = Review("deadline") if timeout < MIN_LLM_S else await review_order(

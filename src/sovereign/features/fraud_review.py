@@ -22,14 +22,15 @@ from sovereign.domain.fraud import LLM_ANSWER_SCHEMA, LlmAnswer, RulesResult, bu
 from sovereign.domain.orders import Order
 from sovereign.gateway import CUSTOMER_PERSONAL, ChatRequest, Gateway, GatewayError
 
-__all__ = ["FEATURE", "PERMANENT_STATES", "Review", "review_order"]
+__all__ = ["FEATURE", "NOT_NEEDED", "PERMANENT_STATES", "SKIPPED", "Review", "review_order"]
 
 log = logging.getLogger("sovereign.fraud")
 
 FEATURE = "fraud"
 # No later try can change these: the operator's policy forbids sending the order anywhere,
 # or the store turned the AI review off.
-PERMANENT_STATES = frozenset({"policy", "redaction", "skipped"})
+# "not_needed": the rules' score is outside the band where an AI review could change the decision.
+PERMANENT_STATES = frozenset({"policy", "redaction", "skipped", "not_needed"})
 _GRACE_S = 0.25  # the gateway gets its deadline this much before the hard cut-off (at most 10% of the time)
 
 
@@ -51,6 +52,7 @@ class Review:
 
 
 SKIPPED = Review("skipped")
+NOT_NEEDED = Review("not_needed")
 
 
 async def review_order(

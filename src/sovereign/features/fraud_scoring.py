@@ -130,7 +130,7 @@ async def rules_for(
 
 
 def conclude(order: Order, rules: RulesResult, review: Review, config: FraudConfig) -> Scored:
-    assessment = combine(rules, review.answer)
+    assessment = combine(rules, review.answer, max_raise=config.llm_max_raise)
     return Scored(order, rules, review, assessment, decide(assessment, config))
 
 
