@@ -1,5 +1,10 @@
 """Per-call overhead of the sovereign gateway vs a direct httpx call vs LiteLLM's Router.
 
+Two sovereign gateways are measured: ``sovereign`` (default policy, a no-op
+event sink) and ``sovereign_audited`` (the residency policy and the audit
+writer as event sink, writing hash-chained rows to a real embedded
+PostgreSQL in the background; ``--no-audit`` leaves it out).
+
 The fake upstream runs in its own process (so it does not share our event
 loop). The three clients are called in turn, interleaved, against the same
 upstream, so machine noise hits them alike. Overhead = client p50/p99 minus
@@ -8,7 +13,7 @@ the direct call's p50/p99 (the p99 difference is noisy on a shared machine;
 outside the adapter's HTTP exchange). Prints one JSON object on stdout; logs
 go to stderr.
 
-    python bench/gateway.py [--calls 1000] [--warmup 200]
+    python bench/gateway.py [--calls 1000] [--warmup 200] [--no-audit]
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import logging
 import statistics
 import subprocess
 import time
+from typing import Any
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # litellm fetches a cost map from the internet otherwise
 os.environ.setdefault("LITELLM_LOG", "ERROR")
@@ -37,6 +43,7 @@ import httpx  # noqa: E402
 
 from sovereign.gateway import ChatRequest, Gateway, GatewaySettings, ProviderConfig  # noqa: E402
 from sovereign.gateway.config import Timeouts  # noqa: E402
+from sovereign.gateway.residency import ResidencyPolicy  # noqa: E402
 
 PROMPT = "Write one sentence about a blue ceramic mug."
 SETTLE_S = 0.003
@@ -61,9 +68,35 @@ def percentile(samples: list[float], p: float) -> float:
     return data[min(len(data) - 1, max(0, round(p / 100 * (len(data) - 1))))]
 
 
-async def main(calls: int, warmup: int) -> dict[str, float | int | str]:
+def instrument(gateway: Gateway, name: str) -> tuple[Any, list[float]]:
+    """A call through ``gateway`` that also records its time outside the provider adapter."""
+    provider = gateway.provider(name)
+    adapter_complete = provider.complete
+    in_adapter: list[float] = []
+    router_only: list[float] = []
+
+    async def timed_complete(request: ChatRequest, *, timeout: float):  # type: ignore[no-untyped-def]
+        t0 = time.perf_counter()
+        try:
+            return await adapter_complete(request, timeout=timeout)
+        finally:
+            in_adapter.append((time.perf_counter() - t0) * 1000.0)
+
+    provider.complete = timed_complete  # type: ignore[method-assign]
+
+    async def call() -> str:
+        t0 = time.perf_counter()
+        result = await gateway.complete(ChatRequest.simple(PROMPT, feature="bench", max_tokens=64, timeout=30))
+        router_only.append((time.perf_counter() - t0) * 1000.0 - in_adapter[-1])
+        return result.text
+
+    return call, router_only
+
+
+async def main(calls: int, warmup: int, audited: bool) -> dict[str, float | int | str | bool]:
     proc, url = await start_upstream()
     log(f"fake upstream at {url}")
+    audit_db = None
     try:
         base = f"{url}/v1"
         direct = httpx.AsyncClient(base_url=base, timeout=30)
@@ -79,26 +112,21 @@ async def main(calls: int, warmup: int) -> dict[str, float | int | str]:
             timeouts=Timeouts(connect=5, first_token=30, total=30),
         )
         gateway = Gateway([config], settings=GatewaySettings(), on_event=lambda e: None)
+        call_sovereign, router_only = instrument(gateway, "fake")
+        clients: dict[str, Any] = {"direct": call_direct, "sovereign": call_sovereign}
+        only: dict[str, list[float]] = {"sovereign": router_only}
+        if audited:
+            from sovereign.audit import AuditWriter
+            from sovereign.store.database import create_pool
+            from sovereign.testing.pg import TestPostgres
 
-        provider = gateway.provider("fake")
-        adapter_complete = provider.complete
-        in_adapter: list[float] = []
-
-        async def timed_complete(request: ChatRequest, *, timeout: float):  # type: ignore[no-untyped-def]
-            t0 = time.perf_counter()
-            try:
-                return await adapter_complete(request, timeout=timeout)
-            finally:
-                in_adapter.append((time.perf_counter() - t0) * 1000.0)
-
-        provider.complete = timed_complete  # type: ignore[method-assign]
-        router_only: list[float] = []
-
-        async def call_sovereign() -> str:
-            t0 = time.perf_counter()
-            result = await gateway.complete(ChatRequest.simple(PROMPT, feature="bench", max_tokens=64, timeout=30))
-            router_only.append((time.perf_counter() - t0) * 1000.0 - in_adapter[-1])
-            return result.text
+            pg = TestPostgres()
+            audit_url = await pg.new_database("bench_audit")
+            audit_db = (pg, audit_url, await create_pool(audit_url, min_size=1, max_size=2))
+            audit = AuditWriter(audit_db[2])
+            audit.start()
+            audited_gw = Gateway([config], settings=GatewaySettings(), policy=ResidencyPolicy(), on_event=audit)
+            clients["sovereign_audited"], only["sovereign_audited"] = instrument(audited_gw, "fake")
 
         import litellm  # slow import; after the upstream is up
 
@@ -119,7 +147,7 @@ async def main(calls: int, warmup: int) -> dict[str, float | int | str]:
             )
             return resp.choices[0].message.content
 
-        clients = {"direct": call_direct, "sovereign": call_sovereign, "litellm": call_litellm}
+        clients["litellm"] = call_litellm
         for name, fn in clients.items():
             text = await fn()
             assert text == "Hello from the fake LLM.", (name, text)
@@ -128,11 +156,13 @@ async def main(calls: int, warmup: int) -> dict[str, float | int | str]:
             for fn in clients.values():
                 await fn()
         samples: dict[str, list[float]] = {name: [] for name in clients}
-        router_only.clear()
+        for times in only.values():
+            times.clear()
         log(f"measuring: {calls} interleaved calls each")
         order = list(clients)
+        k = len(order)
         for i in range(calls):
-            for name in order[i % 3 :] + order[: i % 3]:  # rotate, so no client always follows another
+            for name in order[i % k :] + order[: i % k]:  # rotate, so no client always follows another
                 await asyncio.sleep(SETTLE_S)  # let the previous client's background work (LiteLLM's logging) finish
                 fn = clients[name]
                 t0 = time.perf_counter()
@@ -140,13 +170,35 @@ async def main(calls: int, warmup: int) -> dict[str, float | int | str]:
                 samples[name].append((time.perf_counter() - t0) * 1000.0)
         await gateway.aclose()
         await direct.aclose()
+        audit_report: dict[str, int | bool] = {}
+        if audit_db is not None:
+            from sovereign.audit import verify
+
+            await audited_gw.aclose()
+            await audit.aclose()
+            report = await verify(audit_db[2])
+            audit_report = {"audit_rows_written": audit.written, "audit_rows_dropped": audit.dropped,
+                            "audit_chain_ok": report.ok}
     finally:
         proc.terminate()
         await proc.wait()
+        if audit_db is not None:
+            await audit_db[2].close()
+            await audit_db[0].drop_database(audit_db[1])
 
     p50 = {n: statistics.median(s) for n, s in samples.items()}
     p99 = {n: percentile(s, 99) for n, s in samples.items()}
     sov50, sov99 = p50["sovereign"] - p50["direct"], p99["sovereign"] - p99["direct"]
+    extra: dict[str, float | int | bool] = {}
+    if "sovereign_audited" in samples:
+        extra = {
+            "sovereign_audited_p50_ms": round(p50["sovereign_audited"], 3),
+            "sovereign_audited_overhead_p50_ms": round(p50["sovereign_audited"] - p50["direct"], 3),
+            "sovereign_audited_overhead_p99_ms": round(p99["sovereign_audited"] - p99["direct"], 3),
+            "sovereign_audited_router_only_p50_ms": round(statistics.median(only["sovereign_audited"]), 3),
+            "sovereign_audited_router_only_p99_ms": round(percentile(only["sovereign_audited"], 99), 3),
+            **audit_report,
+        }
     lit50, lit99 = p50["litellm"] - p50["direct"], p99["litellm"] - p99["direct"]
     return {
         "calls": calls,
@@ -164,6 +216,7 @@ async def main(calls: int, warmup: int) -> dict[str, float | int | str]:
         # time in the gateway outside the provider adapter's HTTP call, measured per call (noise-free)
         "sovereign_router_only_p50_ms": round(statistics.median(router_only), 3),
         "sovereign_router_only_p99_ms": round(percentile(router_only, 99), 3),
+        **extra,
         "litellm_version": importlib.metadata.version("litellm"),
     }
 
@@ -172,5 +225,6 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--calls", type=int, default=1000)
     ap.add_argument("--warmup", type=int, default=200)
+    ap.add_argument("--no-audit", action="store_true", help="leave out the residency + audit variant")
     args = ap.parse_args()
-    print(json.dumps(asyncio.run(main(args.calls, args.warmup))))
+    print(json.dumps(asyncio.run(main(args.calls, args.warmup, not args.no_audit))))

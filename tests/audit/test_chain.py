@@ -174,3 +174,13 @@ async def _insert(conn: asyncpg.Connection, row_id: int, row: dict, prev_hash: s
         f"INSERT INTO sovereign_audit_log ({cols}) VALUES ({marks})",
         row_id, *values, prev_hash, chain_hash(prev_hash, row),
     )
+
+
+async def test_a_full_buffer_drops_new_events_and_counts_them(pool: asyncpg.Pool) -> None:
+    writer = AuditWriter(pool, max_buffer=3)
+    for i in range(5):
+        writer(call(i))
+    assert writer.pending == 3 and writer.dropped == 2
+    assert await writer.flush() == 3
+    rows = await pool.fetch("SELECT input_tokens FROM sovereign_audit_log ORDER BY id")
+    assert [r["input_tokens"] for r in rows] == [100, 101, 102]

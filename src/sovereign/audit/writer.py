@@ -10,7 +10,7 @@ Each batch is one transaction: lock the chain head (``SELECT ... FOR UPDATE``),
 hash every row onto the previous one, insert, move the head. A crash or a
 failed transaction loses that batch but never breaks the chain; a batch that
 fails to write is kept and retried (up to ``max_buffer`` rows; beyond that
-the oldest are dropped and counted in ``dropped``).
+new events are dropped and counted in ``dropped``).
 """
 
 from __future__ import annotations
@@ -65,10 +65,10 @@ class AuditWriter:
         if not isinstance(event, AUDITED):
             return
         buffer = self._buffer
-        buffer.append((self._clock(), event))
-        if len(buffer) > self.max_buffer:
-            buffer.popleft()
+        if len(buffer) >= self.max_buffer:  # the database has been unreachable for a long while
             self.dropped += 1
+            return
+        buffer.append((self._clock(), event))
         if len(buffer) == self.batch_size and self._wake is not None and self._loop is not None:
             self._loop.call_soon_threadsafe(self._wake.set)
 
