@@ -8,7 +8,7 @@
   refused before the token is even looked at. The login form, which has no
   session yet, uses a double-submit cookie instead.
 * Every response carries a strict Content-Security-Policy (no script at
-  all), ``X-Frame-Options: DENY``, ``no-store`` caching and ``no-referrer``.
+  all), ``X-Frame-Options: DENY``, ``no-store`` caching and ``same-origin`` referrers.
 * Failed logins are throttled per user name and per client address.
 """
 
@@ -42,7 +42,7 @@ _HEADERS = {
     ),
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # never leaks console URLs; with no-referrer browsers send "Origin: null"
     "Cache-Control": "no-store",
 }
 

@@ -26,9 +26,14 @@ async def index(session: Session = Depends(page_session)) -> Response:
     return RedirectResponse(PREFIX + "/jobs", status_code=303)
 
 
-@router.get(PREFIX + "/static/console.css", include_in_schema=False)
-async def stylesheet() -> Response:
-    return FileResponse(STATIC / "console.css", media_type="text/css", headers={"Cache-Control": "max-age=3600"})
+_STATIC = {"console.css": "text/css", "favicon.svg": "image/svg+xml"}
+
+
+@router.get(PREFIX + "/static/{name}", include_in_schema=False)
+async def static(name: str) -> Response:
+    if name not in _STATIC:
+        return Response(status_code=404)
+    return FileResponse(STATIC / name, media_type=_STATIC[name], headers={"Cache-Control": "max-age=3600"})
 
 
 def _login_page(request: Request, error: str | None = None, status: int = 200, name: str = "") -> Response:
