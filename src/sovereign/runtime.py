@@ -25,9 +25,9 @@ log = logging.getLogger("sovereign.runtime")
 def build_registry() -> JobRegistry:
     """Every job handler and recurring schedule of the service."""
     registry = JobRegistry()
-    from sovereign.features import descriptions, forecasts, fraud, maintenance, reconcile
+    from sovereign.features import descriptions, forecasts, fraud, maintenance, policies, reconcile
 
-    for feature in (maintenance, fraud, descriptions, forecasts, reconcile):
+    for feature in (maintenance, fraud, descriptions, forecasts, reconcile, policies):
         feature.register(registry)
     return registry
 

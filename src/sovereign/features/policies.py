@@ -1,0 +1,208 @@
+"""The HR policy assistant: answers from the company's own documents, on local models only, with citations.
+
+    parts = assistants(runtime)                     # built once per process
+    allowed = await visible_collections(parts.store, key, ["hr-eu"])   # AccessDenied if not granted
+    answer = await parts.policies.ask("How many days of annual leave?", allowed, api_key_id=key.id)
+    answer.outcome   # "answered" | "not_in_policies" | "passages"
+    answer.answer    # "Full-time employees get 25 days of paid leave. [handbook.md §Annual leave]"
+
+Retrieval keeps passages scoring at least ``min_similarity``; with none, the
+answer is ``not_in_policies`` and no model is asked. The model gets the
+passages, must cite one after every sentence and say ``NOT_IN_POLICIES`` when
+they do not answer; ``policies_answer.ground`` then keeps only the claims a
+retrieved passage supports. Requests carry ``data_class="hr_personal"``, which
+the gateway sends to ``jurisdiction == "local"`` providers only: with none
+configured the call fails (``NoLocalModel``) and nothing leaves the machine.
+When the local model is unavailable the answer falls back to the passages
+themselves (``passages``). Every question is audited as hashes
+(``policies_audit``).
+
+Access: a key needs the ``policies`` feature and grants for the collections it
+asks about (``sovereign policies grant KEY COLLECTION``, ``*`` for all).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from sovereign.embeddings import Embedder, local_embedder
+from sovereign.gateway import HR_PERSONAL, ChatRequest, Gateway, GatewayError
+from sovereign.jobs import JobRegistry
+from sovereign.store.api_keys import ApiKey
+
+from .policies_answer import ground, prompt
+from .policies_audit import AssistantSettings, AuditEntry, AuditLog, assistant_settings
+from .policies_ingest import JOB, IngestArgs, ingest_job
+from .policies_store import Passage, PolicyStore
+
+__all__ = [
+    "AccessDenied",
+    "Assistants",
+    "NoLocalModel",
+    "PolicyAnswer",
+    "PolicyAssistant",
+    "assistants",
+    "register",
+    "visible_collections",
+]
+
+FEATURE = "policies"
+NOT_IN_POLICIES = "The policy documents available to you do not answer this question. Please ask HR directly."
+UNAVAILABLE = "The assistant cannot write an answer right now. These passages of the policies look relevant:"
+
+
+class AccessDenied(Exception):
+    """The key may not read (some of) the asked collections."""
+
+
+class NoLocalModel(Exception):
+    """No local provider may answer: hr_personal questions are refused rather than sent elsewhere."""
+
+
+@dataclass
+class PolicyAnswer:
+    outcome: str  # answered | not_in_policies | passages
+    answer: str
+    citations: list[Passage] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    provider: str = ""
+    model: str = ""
+    dropped: int = 0  # model sentences left out for want of support in the passages
+    latency_ms: float = 0.0
+
+    @property
+    def answered(self) -> bool:
+        return self.outcome == "answered"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "answered": self.answered,
+            "outcome": self.outcome,
+            "answer": self.answer,
+            "citations": [p.as_json(with_text=False) for p in self.citations],
+            "passages": [p.as_json() for p in self.passages],
+            "provider": self.provider,
+            "model": self.model,
+            "dropped_sentences": self.dropped,
+            "elapsed_ms": round(self.latency_ms, 1),
+        }
+
+
+async def visible_collections(store: PolicyStore, key: ApiKey, requested: Sequence[str] | None) -> list[str]:
+    """The collections ``key`` may search: the requested ones (all granted), or every granted one."""
+    grants = await store.grants(key.id)
+    if not grants:
+        raise AccessDenied("this API key has no policy collections granted (sovereign policies grant)")
+    if requested:
+        names = list(dict.fromkeys(requested))
+        denied = [c for c in names if "*" not in grants and c not in grants]
+        if denied:
+            raise AccessDenied(f"this API key may not read the collection(s) {', '.join(denied)}")
+        return names
+    if "*" in grants:
+        return await store.existing()
+    return sorted(grants)
+
+
+class PolicyAssistant:
+    def __init__(
+        self, store: PolicyStore, embedder: Embedder, gateway: Gateway, audit: AuditLog, settings: AssistantSettings
+    ) -> None:
+        self.store, self.embedder, self.gateway, self.audit, self.settings = store, embedder, gateway, audit, settings
+
+    async def ask(self, question: str, collections: Sequence[str], *, api_key_id: str | None = None) -> PolicyAnswer:
+        start = time.monotonic()
+        question = question.strip()
+        (vector,) = await self.embedder.embed([question])
+        passages = await self.store.search(
+            collections, vector, limit=self.settings.top_k, min_score=self.settings.min_similarity
+        )
+        if not passages:
+            answer = PolicyAnswer("not_in_policies", NOT_IN_POLICIES)
+        else:
+            answer = await self._compose(question, passages)
+        answer.latency_ms = (time.monotonic() - start) * 1000.0
+        await self.audit.record(AuditEntry(
+            FEATURE, answer.outcome, question, answer.answer, api_key_id, collections,
+            [p.label for p in answer.citations], answer.provider, answer.model, answer.latency_ms,
+        ))
+        return answer
+
+    async def _compose(self, question: str, passages: list[Passage]) -> PolicyAnswer:
+        request = ChatRequest(
+            messages=prompt(question, passages, audience="employee"),
+            feature=FEATURE,
+            data_class=HR_PERSONAL,
+            deadline=time.monotonic() + self.settings.answer_timeout_s,
+            max_tokens=self.settings.max_tokens,
+            temperature=0.0,
+        )
+        try:
+            result = await self.gateway.complete(request)
+        except GatewayError as exc:
+            if exc.reason == "policy":
+                raise NoLocalModel(
+                    "no local model may answer HR policy questions (hr_personal data never leaves this machine): "
+                    "configure a provider with jurisdiction \"local\""
+                ) from None
+            return _passages_only(passages)
+        grounded = ground(result.text, passages)
+        meta = {"provider": result.provider, "model": result.model, "passages": passages, "dropped": grounded.dropped}
+        if grounded.declined:
+            return PolicyAnswer("not_in_policies", NOT_IN_POLICIES, **meta)
+        if not grounded.answered:  # the model wrote nothing a passage supports: show the passages instead
+            return _passages_only(passages, **meta)
+        return PolicyAnswer("answered", grounded.text, list(grounded.citations), **meta)
+
+
+def _passages_only(passages: list[Passage], **meta: Any) -> PolicyAnswer:
+    meta.setdefault("passages", passages)
+    quoted = " ".join(f"“{_excerpt(p.text)}” [{p.label}]" for p in passages[:2])
+    return PolicyAnswer("passages", f"{UNAVAILABLE} {quoted}", list(passages[:2]), **meta)
+
+
+def _excerpt(text: str, words: int = 60) -> str:
+    parts = text.split()
+    return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
+
+
+@dataclass
+class Assistants:
+    """The assistants' parts, shared by the API, the CLI and the jobs of one process."""
+
+    settings: AssistantSettings
+    store: PolicyStore
+    embedder: Embedder
+    audit: AuditLog
+    policies: PolicyAssistant
+    support: Any  # sovereign.features.support.SupportDesk
+
+
+def assistants(rt: Any) -> Assistants:
+    """Build (once per runtime) the assistants over the runtime's pool and gateway.
+
+    The embedder is ``rt.resources["embedder"]`` when set, else the process's local MiniLM."""
+    parts = rt.resources.get("assistants")
+    if parts is None:
+        from .support import SupportDesk
+
+        settings = assistant_settings(rt.settings)
+        embedder = rt.resources.setdefault("embedder", local_embedder())
+        store = PolicyStore(rt.db.pool)
+        audit = AuditLog(rt.db.pool, clear_text=settings.audit_clear_text)
+        support = SupportDesk(store, embedder, rt.gateway, audit, settings, woo=rt.woo)
+        parts = Assistants(settings, store, embedder, audit,
+                           PolicyAssistant(store, embedder, rt.gateway, audit, settings), support)
+        rt.resources["assistants"] = parts
+    return parts
+
+
+def register(registry: JobRegistry) -> None:
+    """``policies.ingest`` (args ``{"run_id"}``): index a staged ingestion run."""
+    registry.job(JOB, group="default", max_attempts=5, backoff_base_s=5.0, backoff_max_s=300.0,
+                 timeout_s=3600.0)(ingest_job)
+
+
+__all__ += ["FEATURE", "IngestArgs"]
