@@ -68,6 +68,12 @@ async def _outstanding(pool: asyncpg.Pool) -> int:
     )
 
 
+async def _scheduled(pool: asyncpg.Pool) -> int:
+    return await pool.fetchval(
+        "SELECT count(DISTINCT job_id) FROM pgqueuer_log WHERE entrypoint = ANY($1::text[])", list(WATCHED_GROUPS)
+    )
+
+
 async def run_demo(settings: Settings, console: Console, *, order_limit: int | None = None, timeout_s: float = 1800) -> DemoReport:
     started = time.monotonic()
     demo_settings = settings.model_copy(update={"database_url": await _fresh_database(settings)})
@@ -81,7 +87,8 @@ async def run_demo(settings: Settings, console: Console, *, order_limit: int | N
         console.print(f"local model: {report.model or 'none installed: rules and templates only'}")
         res = await connect_store(
             rt.stores, url=woo.url, consumer_key=woo.consumer_key, consumer_secret=woo.consumer_secret,
-            public_url=server.url, store_id=STORE_ID, settings={"description_mode": "review", "tone": "friendly"},
+            public_url=server.url, store_id=STORE_ID,
+            settings={"description_mode": "review", "tone": "friendly", "currency": "USD", "description_timeout_s": 900},
         )
         console.print(f"connected: key checked, {len(res.webhook_ids)} webhooks registered (WooCommerce pinged them)")
 
@@ -96,12 +103,11 @@ async def run_demo(settings: Settings, console: Console, *, order_limit: int | N
                 await woo.deliver("product.created", pid)
                 bar.advance(sent)
             await woo.drain()
-            total = max(await _outstanding(rt.db.pool), 1)
-            work = bar.add_task("jobs run by the worker", total=total)
+            work = bar.add_task("jobs run by the worker", total=None)
             deadline = time.monotonic() + timeout_s
             while time.monotonic() < deadline:
                 left = await _outstanding(rt.db.pool)
-                total = max(total, left)
+                total = await _scheduled(rt.db.pool)
                 bar.update(work, total=total, completed=total - left)
                 if left == 0:
                     break
@@ -151,7 +157,7 @@ async def run_demo(settings: Settings, console: Console, *, order_limit: int | N
 def print_report(report: DemoReport, console: Console) -> None:
     t = Table(title="Orders: fraud scoring", show_lines=False)
     for col in ("order", "scenario", "score", "decision", "AI review", "status now", "note"):
-        t.add_column(col)
+        t.add_column(col, no_wrap=True, overflow="ellipsis", max_width=44 if col == "scenario" else None)
     for o in report.orders:
         style = "red" if o["decision"] == "hold" else ""
         t.add_row(str(o["id"]), o["scenario"][:48], "" if o["score"] is None else str(o["score"]), o["decision"],
@@ -159,7 +165,7 @@ def print_report(report: DemoReport, console: Console) -> None:
     console.print(t)
     t = Table(title="Products: descriptions")
     for col in ("product", "name", "result", "draft (first words)"):
-        t.add_column(col)
+        t.add_column(col, no_wrap=True, overflow="ellipsis", max_width=60 if col.startswith("draft") else None)
     for p in report.products:
         if p["source"]:
             result = f"{p['status']} ({'local model' if p['source'] == 'llm' else 'template fallback'})"

@@ -82,7 +82,7 @@ class DescriptionSettings:
     currency: str | None = None
     describe_variations: bool = False
     max_tokens: int = 400
-    timeout_s: float = 120.0
+    timeout_s: float = 300.0  # background: may wait behind other requests on the local model
 
     @classmethod
     def of(cls, settings: Mapping[str, Any]) -> "DescriptionSettings":
@@ -97,7 +97,7 @@ class DescriptionSettings:
             currency=settings.get("currency") or None,
             describe_variations=bool(settings.get("describe_variations", False)),
             max_tokens=int(settings.get("description_max_tokens", 400)),
-            timeout_s=float(settings.get("description_timeout_s", 120.0)),
+            timeout_s=float(settings.get("description_timeout_s", 300.0)),
         )
 
 
