@@ -12,7 +12,7 @@ Overrides live in the serving process, so these commands call its API
 
 ``--url`` defaults to ``SOVEREIGN_PUBLIC_URL`` or ``http://HOST:PORT`` from the
 settings; ``--key`` to ``SOVEREIGN_OPS_KEY`` (an API key whose features list
-``ops``: ``sovereign keys create ... --feature ops``).
+``ops``: ``sovereign keys create playbook --features ops``).
 
 Console users are local::
 
