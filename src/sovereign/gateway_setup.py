@@ -57,13 +57,17 @@ def default_providers(settings: Settings) -> list[ProviderConfig]:
 
 
 def build_gateway(settings: Settings, pool: asyncpg.Pool, on_event: Callable[[Event], None] | None = None) -> Gateway:
-    """The gateway with the Prometheus counters (``metrics.GatewayMetrics``) and ``on_event`` as event sinks."""
+    """The gateway: residency policy (fail closed, redaction per provider), the Postgres response
+    cache, and as event sinks the Prometheus counters (``metrics.GatewayMetrics``) and ``on_event``
+    (the audit log in the service)."""
+    from sovereign.gateway.residency import ResidencyPolicy
     from sovereign.metrics import EventFanout, GatewayMetrics
 
     providers = default_providers(settings)
     return Gateway(
         providers,
         settings=settings.gateway,
+        policy=ResidencyPolicy(settings.gateway.residency),
         cache=PostgresResponseCache(pool),
         on_event=EventFanout([GatewayMetrics.for_providers(providers), on_event]),
         models_dir=models_dir(settings),

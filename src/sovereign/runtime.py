@@ -73,6 +73,9 @@ class Runtime:
         for _, client in self._woo.values():
             await client.aclose()
         await self.gateway.aclose()
+        audit = self.resources.get("audit")
+        if audit is not None:
+            await audit.aclose()  # flushes what the gateway emitted last
         await self.db.close()
 
 
@@ -80,8 +83,16 @@ async def open_runtime(settings: Settings, *, migrate: bool = True, gateway: Gat
     """Open the database and wire every part. ``gateway`` replaces the configured one (tests, drills)."""
     from sovereign.gateway_setup import build_gateway
 
+    from sovereign.audit import AuditWriter
+
     db = await open_database(settings, migrate=migrate)
     registry = build_registry()
+    audit = None
+    if gateway is None:  # the service's own gateway: every data flow goes to the audit log
+        audit = AuditWriter(db.pool)
+        audit.start()
+        gateway = build_gateway(settings, db.pool, on_event=audit)
+        _warm_redactor(gateway)
     rt = Runtime(
         settings=settings,
         db=db,
@@ -89,8 +100,16 @@ async def open_runtime(settings: Settings, *, migrate: bool = True, gateway: Gat
         queue=JobQueue(db.pool, registry),
         inspector=QueueInspector(db.pool, settings.past_due_after_s),
         stores=StoreRepository(db.pool),
-        gateway=gateway or build_gateway(settings, db.pool),
+        gateway=gateway,
         api_keys=ApiKeyRepository(db.pool),
     )
-    rt.resources.update({"pool": db.pool, "queue": rt.queue, "settings": settings, "runtime": rt})
+    rt.resources.update({"pool": db.pool, "queue": rt.queue, "settings": settings, "runtime": rt, "audit": audit})
     return rt
+
+
+def _warm_redactor(gateway: Gateway) -> None:
+    """Presidio's recognizers take a second or two to build: do it off the request path, now."""
+    redactor = getattr(gateway.policy, "redactor", None)
+    if redactor is not None and hasattr(redactor, "warm"):
+        task = asyncio.get_running_loop().create_task(asyncio.to_thread(redactor.warm))
+        task.add_done_callback(lambda t: t.exception() and log.warning("redactor warm-up failed: %s", t.exception()))
