@@ -48,7 +48,8 @@ class InlineResult:
 
     @property
     def degraded(self) -> bool:
-        return self.scored.review.state not in ("ok", "skipped")
+        """The AI review was wanted but could not be had: the answer stands on the rules alone."""
+        return self.scored.review.state not in ("ok", "skipped", "not_needed")
 
     def as_json(self) -> dict[str, Any]:
         a = self.scored.assessment
