@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sovereign.features.policies_answer import NOT_FOUND, ground, prompt, strip_citations
+import numpy as np
+
+from sovereign.features.policies_answer import NOT_FOUND, ground, prompt, relevant, strip_citations
 from sovereign.features.policies_store import Passage
 
 LEAVE = Passage(1, "hr-eu", "handbook.md", "Annual leave",
@@ -18,10 +20,10 @@ ALL = [LEAVE, SICK, MEALS]
 
 def test_prompt_labels_every_passage_and_asks_for_citations_and_the_refusal_word() -> None:
     system, user = prompt("How much leave do I get?", ALL)
-    assert system.role == "system" and NOT_FOUND in system.content and "[handbook.md §Leave]" in system.content
+    assert system.role == "system" and NOT_FOUND in system.content and "square brackets" in system.content
     assert "[handbook.md §Annual leave]\nFull-time employees" in user.content
     assert "[expenses.txt §2. Meal allowance]" in user.content
-    assert user.content.rstrip().endswith("Question: How much leave do I get?\n\nAnswer with citations:")
+    assert user.content.endswith("Question: How much leave do I get?\n\nAnswer:")
     shopper_system, _ = prompt("Do you ship to Spain?", ALL, audience="shopper")
     assert "shoppers" in shopper_system.content and NOT_FOUND in shopper_system.content
 
@@ -36,7 +38,9 @@ def test_cited_supported_sentences_are_kept_with_their_labels() -> None:
 
 
 def test_loosely_written_labels_resolve_to_the_retrieved_passage() -> None:
-    for label in ("handbook.md, §Annual leave", "Handbook.md - Annual Leave", "Annual leave", "1"):
+    # a small model copies the prompt's example document name: the section still finds its passage
+    for label in ("handbook.md, §Annual leave", "Handbook.md - Annual Leave", "Annual leave", "1",
+                  "manual.md §Annual leave"):
         g = ground(f"Up to 5 unused days may be carried over. [{label}]", ALL)
         assert g.answered and g.citations == (LEAVE,), label
 
@@ -67,6 +71,13 @@ def test_the_refusal_word_or_a_plain_refusal_means_declined() -> None:
     assert ground("not in policies", ALL).declined
     g = ground("The passages do not mention company cars.", ALL)
     assert g.declined and not g.answered
+
+
+def test_relevance_is_the_best_claim_against_the_question() -> None:
+    q = np.array([1.0, 0.0, 0.0], dtype=np.float32)
+    claims = np.array([[0.1, 0.99, 0.0], [0.6, 0.8, 0.0]], dtype=np.float32)
+    assert relevant(q, claims, 0.5) and not relevant(q, claims, 0.7)
+    assert not relevant(q, np.empty((0, 3), dtype=np.float32), 0.0)
 
 
 def test_strip_citations_for_shoppers() -> None:

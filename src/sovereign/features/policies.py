@@ -27,19 +27,23 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
+import numpy as np
+
 from sovereign.embeddings import Embedder, local_embedder
 from sovereign.gateway import HR_PERSONAL, ChatRequest, Gateway, GatewayError
 from sovereign.jobs import JobRegistry
 from sovereign.store.api_keys import ApiKey
 
-from .policies_answer import ground, prompt
+from .policies_answer import ground, prompt, relevant
 from .policies_audit import AssistantSettings, AuditEntry, AuditLog, assistant_settings
 from .policies_ingest import JOB, IngestArgs, ingest_job
 from .policies_store import Passage, PolicyStore
 
 __all__ = [
+    "FEATURE",
     "AccessDenied",
     "Assistants",
+    "IngestArgs",
     "NoLocalModel",
     "PolicyAnswer",
     "PolicyAssistant",
@@ -51,6 +55,7 @@ __all__ = [
 FEATURE = "policies"
 NOT_IN_POLICIES = "The policy documents available to you do not answer this question. Please ask HR directly."
 UNAVAILABLE = "The assistant cannot write an answer right now. These passages of the policies look relevant:"
+UNCLEAR = "The policy documents do not clearly answer this question. The closest passages are:"
 
 
 class AccessDenied(Exception):
@@ -63,7 +68,7 @@ class NoLocalModel(Exception):
 
 @dataclass
 class PolicyAnswer:
-    outcome: str  # answered | not_in_policies | passages
+    outcome: str  # answered | not_in_policies | passages (refused: audited, raised as NoLocalModel)
     answer: str
     citations: list[Passage] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)
@@ -122,15 +127,25 @@ class PolicyAssistant:
         if not passages:
             answer = PolicyAnswer("not_in_policies", NOT_IN_POLICIES)
         else:
-            answer = await self._compose(question, passages)
+            try:
+                answer = await self._compose(question, vector, passages)
+            except NoLocalModel as exc:
+                refused = PolicyAnswer("refused", str(exc), latency_ms=(time.monotonic() - start) * 1000.0)
+                await self._audit(question, refused, collections, api_key_id)
+                raise
         answer.latency_ms = (time.monotonic() - start) * 1000.0
+        await self._audit(question, answer, collections, api_key_id)
+        return answer
+
+    async def _audit(
+        self, question: str, answer: PolicyAnswer, collections: Sequence[str], api_key_id: str | None
+    ) -> None:
         await self.audit.record(AuditEntry(
             FEATURE, answer.outcome, question, answer.answer, api_key_id, collections,
             [p.label for p in answer.citations], answer.provider, answer.model, answer.latency_ms,
         ))
-        return answer
 
-    async def _compose(self, question: str, passages: list[Passage]) -> PolicyAnswer:
+    async def _compose(self, question: str, vector: np.ndarray, passages: list[Passage]) -> PolicyAnswer:
         request = ChatRequest(
             messages=prompt(question, passages, audience="employee"),
             feature=FEATURE,
@@ -147,20 +162,22 @@ class PolicyAssistant:
                     "no local model may answer HR policy questions (hr_personal data never leaves this machine): "
                     "configure a provider with jurisdiction \"local\""
                 ) from None
-            return _passages_only(passages)
+            return _passages_only(UNAVAILABLE, passages)
         grounded = ground(result.text, passages)
         meta = {"provider": result.provider, "model": result.model, "passages": passages, "dropped": grounded.dropped}
         if grounded.declined:
             return PolicyAnswer("not_in_policies", NOT_IN_POLICIES, **meta)
-        if not grounded.answered:  # the model wrote nothing a passage supports: show the passages instead
-            return _passages_only(passages, **meta)
-        return PolicyAnswer("answered", grounded.text, list(grounded.citations), **meta)
+        if grounded.answered:
+            claims = await self.embedder.embed([c.text for c in grounded.claims])
+            if relevant(vector, claims, self.settings.min_similarity):
+                return PolicyAnswer("answered", grounded.text, list(grounded.citations), **meta)
+        # nothing the model wrote is both supported by a passage and about the question
+        return _passages_only(UNCLEAR, **meta)
 
 
-def _passages_only(passages: list[Passage], **meta: Any) -> PolicyAnswer:
-    meta.setdefault("passages", passages)
+def _passages_only(intro: str, passages: list[Passage], **meta: Any) -> PolicyAnswer:
     quoted = " ".join(f"“{_excerpt(p.text)}” [{p.label}]" for p in passages[:2])
-    return PolicyAnswer("passages", f"{UNAVAILABLE} {quoted}", list(passages[:2]), **meta)
+    return PolicyAnswer("passages", f"{intro} {quoted}", list(passages[:2]), passages=passages, **meta)
 
 
 def _excerpt(text: str, words: int = 60) -> str:
@@ -204,5 +221,3 @@ def register(registry: JobRegistry) -> None:
     registry.job(JOB, group="default", max_attempts=5, backoff_base_s=5.0, backoff_max_s=300.0,
                  timeout_s=3600.0)(ingest_job)
 
-
-__all__ += ["FEATURE", "IngestArgs"]

@@ -21,34 +21,39 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal, Sequence
 
+import numpy as np
+
 from sovereign.gateway.types import Message
 
 from .policies_store import Passage
 
-__all__ = ["NOT_FOUND", "Claim", "Grounded", "ground", "prompt", "strip_citations"]
+__all__ = ["NOT_FOUND", "Claim", "Grounded", "ground", "prompt", "relevant", "strip_citations"]
 
 NOT_FOUND = "NOT_IN_POLICIES"
 Audience = Literal["employee", "shopper"]
 
 _SYSTEM = {
     "employee": (
-        "You answer employees' questions about company policies. Use only the passages given. "
-        "After every sentence, write the label of the passage it comes from in square brackets, "
-        "exactly as given, for example [handbook.md §Leave]. Do not guess and do not use outside knowledge. "
-        f"If the passages do not answer the question, reply with exactly: {NOT_FOUND}"
+        "You answer employees' questions about company policies, using only the passages given. "
+        "Write the answer in one to three full sentences. End every sentence with the label of the passage it "
+        "comes from, in square brackets, for example: Employees get 10 days of training per year. "
+        "[manual.md §Training]\n"
+        "Do not guess and do not use outside knowledge. "
+        f"If the passages do not answer the question, reply only: {NOT_FOUND}"
     ),
     "shopper": (
         "You answer shoppers' questions for an online store, using only the store's policy passages given. "
-        "Be brief and friendly (one to three sentences). After every sentence, write the label of the passage "
-        "it comes from in square brackets, exactly as given. Do not guess and do not promise anything the "
-        f"passages do not say. If the passages do not answer the question, reply with exactly: {NOT_FOUND}"
+        "Write one to three short, friendly sentences. End every sentence with the label of the passage it "
+        "comes from, in square brackets, for example: Gift wrapping costs 3 euros. [extras.md §Gift wrap]\n"
+        "Do not guess and do not promise anything the passages do not say. "
+        f"If the passages do not answer the question, reply only: {NOT_FOUND}"
     ),
 }
 
 
 def prompt(question: str, passages: Sequence[Passage], *, audience: Audience = "employee") -> list[Message]:
     blocks = "\n\n".join(f"[{p.label}]\n{p.text}" for p in passages)
-    user = f"Passages:\n\n{blocks}\n\nQuestion: {question.strip()}\n\nAnswer with citations:"
+    user = f"Passages:\n\n{blocks}\n\nQuestion: {question.strip()}\n\nAnswer:"
     return [Message("system", _SYSTEM[audience]), Message("user", user)]
 
 
@@ -150,8 +155,8 @@ class _Labels:
             return self.passages[i] if 0 <= i < len(self.passages) else None
         matches = [p for p in self.passages
                    if _norm_label(p.section) and _norm_label(p.section) in key and _norm_label(p.document) in key]
-        if not matches:  # a bare section name, when only one retrieved passage has it
-            matches = [p for p in self.passages if _norm_label(p.section) == key]
+        if not matches:  # the right section under a wrong or missing document name, if only one passage has it
+            matches = [p for p in self.passages if _norm_label(p.section) and key.endswith(_norm_label(p.section))]
         return matches[0] if len({m.label for m in matches}) == 1 else None
 
 
@@ -211,6 +216,14 @@ def ground(text: str, passages: Sequence[Passage]) -> Grounded:
         return Grounded(declined=True, dropped=dropped, unknown_labels=tuple(unknown))
     used = tuple(dict.fromkeys(p for c in claims for p in c.citations))
     return Grounded(tuple(claims), False, dropped, tuple(unknown), used)
+
+
+def relevant(question: np.ndarray, claims: np.ndarray, min_similarity: float) -> bool:
+    """Whether any claim is about the question (embedding cosine at least ``min_similarity``).
+
+    Supported but beside the point (a model quoting a passage it was given when the question
+    was about something else) does not count as an answer."""
+    return bool(len(claims)) and float(np.max(claims @ question)) >= min_similarity
 
 
 def strip_citations(text: str) -> str:

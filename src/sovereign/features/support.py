@@ -23,11 +23,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import numpy as np
+
 from sovereign.embeddings import Embedder
 from sovereign.gateway import CUSTOMER_PERSONAL, PUBLIC, ChatRequest, Gateway, GatewayError
 from sovereign.store.stores import StoreRecord
 
-from .policies_answer import ground, prompt, strip_citations
+from .policies_answer import ground, prompt, relevant, strip_citations
 from .policies_audit import AssistantSettings, AuditEntry, AuditLog
 from .policies_store import Passage, PolicyStore, collection_for_store
 from .support_cache import SupportCache, cacheable, email_in, normalize_question, order_number_in, question_key
@@ -126,14 +128,16 @@ class SupportDesk:
         passages = await self.store.search(
             [collection], vector, limit=self.settings.top_k, min_score=self.settings.min_similarity
         )
-        reply, reusable = await self._compose(question, passages, personal=not use_cache)
+        reply, reusable = await self._compose(question, vector, passages, personal=not use_cache)
         reply.policy_version = version
         if use_cache and reusable:
             stored = {"outcome": reply.outcome, "answer": reply.answer, "sources": reply.sources}
             reply.cache_entry = await self.cache.put(collection, version, key, vector, stored)
         return reply
 
-    async def _compose(self, question: str, passages: list[Passage], *, personal: bool) -> tuple[SupportAnswer, bool]:
+    async def _compose(
+        self, question: str, vector: np.ndarray, passages: list[Passage], *, personal: bool
+    ) -> tuple[SupportAnswer, bool]:
         """The answer, and whether it may be reused for other shoppers (model answers and refusals only)."""
         if not passages:
             return SupportAnswer("policy", "not_in_policies", NOT_COVERED), True
@@ -152,7 +156,9 @@ class SupportDesk:
         grounded = ground(result.text, passages)
         if grounded.declined:
             return SupportAnswer("policy", "not_in_policies", NOT_COVERED), True
-        if not grounded.answered:
+        if not grounded.answered or not relevant(
+            vector, await self.embedder.embed([c.text for c in grounded.claims]), self.settings.min_similarity
+        ):
             return _quote(passages[0]), False
         sources = [p.as_json(with_text=False) for p in grounded.citations]
         return SupportAnswer("policy", "answered", strip_citations(grounded.text), sources), True
