@@ -68,19 +68,23 @@ LLM_CALL_SECONDS = Histogram(
     "sovereign_llm_call_duration_seconds", "Gateway call duration, cache hits included",
     ["feature", "outcome"], buckets=_CALL_BUCKETS,
 )
-LLM_CACHE_HITS = Counter("sovereign_llm_cache_hits_total", "Gateway calls answered from the response cache", ["feature"])
+LLM_CACHE_HITS = Counter(
+    "sovereign_llm_cache_hits_total", "Gateway calls answered from the response cache", ["feature"]
+)
 LLM_TOKENS = Counter(
     "sovereign_llm_tokens_total", "Tokens billed by providers (cache hits excluded)", ["provider", "model", "direction"]
 )
 LLM_COST = Counter(
-    "sovereign_llm_cost_total", "Provider cost in the operator's currency (ProviderConfig.pricing)", ["provider", "model"]
+    "sovereign_llm_cost_total", "Provider cost in the operator's currency (ProviderConfig.pricing)",
+    ["provider", "model"],
 )
 LLM_ATTEMPT_FAILURES = Counter(
     "sovereign_llm_attempt_failures_total", "Failed tries on one provider (the call may still succeed elsewhere)",
     ["provider", "kind"],
 )
 LLM_BREAKER_CHANGES = Counter(
-    "sovereign_llm_breaker_transitions_total", "Circuit breaker state changes, by the state entered", ["provider", "state"]
+    "sovereign_llm_breaker_transitions_total", "Circuit breaker state changes, by the state entered",
+    ["provider", "state"],
 )
 LLM_DEGRADED_CHANGES = Counter(
     "sovereign_llm_degraded_transitions_total", "Features entering or leaving degraded mode", ["feature", "direction"]

@@ -79,7 +79,9 @@ class Console:
         assert page.status_code == 200, page.text[:300]
         return csrf_of(page.text)
 
-    async def post(self, path: str, data: dict[str, Any] | None = None, *, from_page: str = "/console/jobs") -> httpx.Response:
+    async def post(
+        self, path: str, data: dict[str, Any] | None = None, *, from_page: str = "/console/jobs"
+    ) -> httpx.Response:
         return await self.http.post(path, data={"csrf": await self.csrf(from_page), **(data or {})})
 
     async def work_until(self, check: Callable[[], Awaitable[Any]], groups: list[str], timeout: float = 20.0) -> Any:

@@ -109,9 +109,12 @@ def test_compose_runs_api_and_worker_on_pgvector_with_ollama_as_the_provider() -
     for name in ("api", "worker"):
         svc = services[name]
         cli_accepts(svc["command"])
-        assert svc["build"]["dockerfile"] == "Dockerfile" and (COMPOSE.parent / svc["build"]["context"] / "Dockerfile").exists()
+        assert svc["build"]["dockerfile"] == "Dockerfile"
+        assert (COMPOSE.parent / svc["build"]["context"] / "Dockerfile").exists()
         assert svc["depends_on"]["postgres"]["condition"] == "service_healthy"
-        env = {k: re.sub(r"\$\{(\w+):[-?]([^}]*)\}", lambda m: m.group(2) or "x", v) for k, v in svc["environment"].items()}
+        # ${VAR:-default} -> default, ${VAR:?message} -> a value
+        env = {k: re.sub(r"\$\{(\w+):[-?]([^}]*)\}", lambda m: m.group(2) or "x", v)
+               for k, v in svc["environment"].items()}
         settings = settings_from(env)
         (provider,) = settings.providers
         assert (provider.kind, provider.endpoint, provider.jurisdiction) == (
@@ -130,7 +133,8 @@ def test_kubernetes_manifests_parse_and_every_reference_resolves() -> None:
     assert set(listed) == files  # the Secret is created by hand, never applied with placeholders
     for d in docs:
         if d["kind"] != "Kustomization":
-            assert d["apiVersion"] and d["metadata"]["name"] and d["metadata"].get("namespace", "sovereign") == "sovereign"
+            assert d["apiVersion"] and d["metadata"]["name"]
+            assert d["metadata"].get("namespace", "sovereign") == "sovereign"
     config = find("ConfigMap", "sovereign-config")["data"]
     secret = find("Secret", "sovereign-secrets")["stringData"]
     for kind in ("Deployment", "StatefulSet"):
