@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from sovereign import __version__
-from sovereign.commands import audit, db, jobs, keys, models, stores
+from sovereign.commands import audit, costs, db, jobs, keys, models, stores
 from sovereign.commands import describe as describe_cmd
 from sovereign.commands import ops
 from sovereign.commands import policies as policies_cmd
@@ -31,6 +31,7 @@ app.add_typer(ops.override_app, name="override")
 app.add_typer(ops.console_app, name="console")
 app.add_typer(policies_cmd.app, name="policies")
 app.command("connect")(stores.connect)
+app.command("costs")(costs.costs)
 app.command("describe")(describe_cmd.describe)
 
 

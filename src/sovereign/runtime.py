@@ -112,4 +112,9 @@ def _warm_redactor(gateway: Gateway) -> None:
     redactor = getattr(gateway.policy, "redactor", None)
     if redactor is not None and hasattr(redactor, "warm"):
         task = asyncio.get_running_loop().create_task(asyncio.to_thread(redactor.warm))
-        task.add_done_callback(lambda t: t.exception() and log.warning("redactor warm-up failed: %s", t.exception()))
+        task.add_done_callback(_log_warmup_failure)
+
+
+def _log_warmup_failure(task: "asyncio.Task[object]") -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("redactor warm-up failed: %s", task.exception())
