@@ -72,6 +72,9 @@ class Runtime:
     async def close(self) -> None:
         for _, client in self._woo.values():
             await client.aclose()
+        sync = self.resources.get("override_sync")
+        if sync is not None:
+            await sync.aclose()
         await self.gateway.aclose()
         audit = self.resources.get("audit")
         if audit is not None:
@@ -87,11 +90,20 @@ async def open_runtime(settings: Settings, *, migrate: bool = True, gateway: Gat
 
     db = await open_database(settings, migrate=migrate)
     registry = build_registry()
-    audit = None
+    from sovereign.metrics import EventFanout
+    from sovereign.overrides_sync import OverrideSync
+
+    audit = sync = None
     if gateway is None:  # the service's own gateway: every data flow goes to the audit log
         audit = AuditWriter(db.pool)
         audit.start()
-        gateway = build_gateway(settings, db.pool, on_event=audit)
+        sinks = EventFanout([audit])
+        gateway = build_gateway(settings, db.pool, on_event=sinks)
+        # operator overrides are fleet-wide: published on change, polled by every process
+        sync = OverrideSync(db.pool, gateway, poll_s=settings.override_poll_s)
+        sinks.add(sync)
+        await sync.refresh()  # an incident's overrides apply from this process's first request
+        sync.start()
         _warm_redactor(gateway)
     rt = Runtime(
         settings=settings,
@@ -103,7 +115,9 @@ async def open_runtime(settings: Settings, *, migrate: bool = True, gateway: Gat
         gateway=gateway,
         api_keys=ApiKeyRepository(db.pool),
     )
-    rt.resources.update({"pool": db.pool, "queue": rt.queue, "settings": settings, "runtime": rt, "audit": audit})
+    rt.resources.update(
+        {"pool": db.pool, "queue": rt.queue, "settings": settings, "runtime": rt, "audit": audit, "override_sync": sync}
+    )
     return rt
 
 

@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     models_dir: Path | None = None  # SOVEREIGN_MODELS_DIR; default: data_dir/models
     embedded_model: str = "auto"  # a catalogue id, a GGUF path, "auto" (largest installed) or "none"
     probe_interval_s: float = 15.0
+    override_poll_s: float = 2.0  # how fast an operator override reaches every other process
 
     log_level: str = "INFO"
     log_json: bool = True

@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = True, gat
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         rt: Runtime = await open_runtime(settings, gateway=gateway)
         app.state.runtime = rt
+        app.state.runs_worker = run_worker
         rt.gateway.start_probes(settings.probe_interval_s)  # stopped by rt.close()
         worker_task = None
         worker = None

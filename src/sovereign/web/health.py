@@ -31,8 +31,12 @@ async def readyz(request: Request) -> JSONResponse:
         fresh_within = rt.settings.heartbeat_timeout_s * 2
         workers = await rt.inspector.workers(fresh_within)
         live = [w for w in workers if w["fresh"]]
+        # A process that runs a worker is not ready without one. An API-only process stays ready
+        # (webhooks are still stored and queued): losing every worker pod must not take the API down;
+        # the check still reports it for alerting.
         checks["workers"] = {"ok": bool(live), "live": len(live), "registered": len(workers)}
-        ready &= bool(live)
+        if getattr(request.app.state, "runs_worker", True):
+            ready &= bool(live)
         past_due = await rt.inspector.past_due()
         checks["queue"] = {"ok": past_due == 0, "past_due": past_due, "past_due_after_s": rt.settings.past_due_after_s}
     except Exception as exc:  # the database is down: not ready, and say why
