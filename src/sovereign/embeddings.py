@@ -19,7 +19,9 @@ recently seen texts are answered from a small in-memory memo.
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
+import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
@@ -63,18 +65,34 @@ def bundled_model_dir() -> Path:
     return path
 
 
-class _Model:
-    """The loaded tokenizer and network; used from the embedding thread only."""
+def _import_runtime(wait_s: float = 15.0) -> tuple[Any, Any, Any, Any]:
+    """torch, tokenizers and transformers; waits out another thread hiding them for a moment.
 
-    def __init__(self, path: Path, threads: int) -> None:
+    (The redactor's warm-up masks optional back-ends in ``sys.modules`` while Presidio loads, in a
+    thread of its own; an import that lands in that window sees ``None`` and must simply try again.)"""
+    deadline = time.monotonic() + wait_s
+    while True:
         try:
             import torch
             from tokenizers import Tokenizer
             from transformers import AutoModel
             from transformers.utils import logging as hf_logging
+
+            return torch, Tokenizer, AutoModel, hf_logging
         except ImportError as exc:
+            masked = exc.name is not None and exc.name in sys.modules and sys.modules[exc.name] is None
+            if masked and time.monotonic() < deadline:
+                time.sleep(0.05)
+                continue
             raise EmbeddingUnavailable(f"the embedding runtime is not installed ({exc.name}): "
                                        "pip install 'sovereign[assistants]'") from exc
+
+
+class _Model:
+    """The loaded tokenizer and network; used from the embedding thread only."""
+
+    def __init__(self, path: Path, threads: int) -> None:
+        torch, Tokenizer, AutoModel, hf_logging = _import_runtime()
         hf_logging.disable_progress_bar()
         torch.set_num_threads(threads)
         self.torch = torch

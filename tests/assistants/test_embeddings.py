@@ -73,6 +73,24 @@ async def test_a_broken_model_folder_is_unavailable_for_every_waiting_caller(tmp
     e.close()
 
 
+def test_an_import_another_thread_masks_for_a_moment_is_waited_out() -> None:
+    """The redactor's warm-up hides optional back-ends in sys.modules while Presidio loads (its own thread)."""
+    import sys
+    import threading
+
+    import transformers
+
+    from sovereign.embeddings import _import_runtime
+
+    sys.modules["transformers"] = None  # type: ignore[assignment]
+    threading.Timer(0.3, lambda: sys.modules.__setitem__("transformers", transformers)).start()
+    try:
+        _, _, auto_model, _ = _import_runtime(wait_s=10)
+    finally:
+        sys.modules["transformers"] = transformers
+    assert auto_model is transformers.AutoModel
+
+
 def test_missing_package_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     import builtins
 
