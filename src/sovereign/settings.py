@@ -33,6 +33,7 @@ DEFAULT_GROUPS: dict[str, GroupConfig] = {
     "descriptions": GroupConfig(concurrency=2),
     "forecasts": GroupConfig(concurrency=2),
     "maintenance": GroupConfig(concurrency=1),
+    "policies": GroupConfig(concurrency=1),  # document ingestion: one at a time (embedding is CPU-bound)
 }
 
 

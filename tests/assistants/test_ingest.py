@@ -103,7 +103,7 @@ async def test_ingestion_is_a_durable_job_a_worker_runs_with_progress(svc: Servi
     staged = await svc.parts.store.stage("hr-eu", read_documents(DATA / "hr-eu"))
     assert (staged.state, staged.done, staged.total) == ("queued", 0, 2)
     job = await rt.queue.schedule(JOB, {"run_id": staged.id})
-    worker = rt.worker(groups=["default"], run_crons=False)
+    worker = rt.worker(groups=["policies"], run_crons=False)
     task = asyncio.create_task(worker.run())
     try:
         for _ in range(600):

@@ -74,7 +74,7 @@ def ingest(
 
 async def _follow(rt: object, store: object, run_id: int, *, run_worker: bool) -> int:
     """Show the run's progress (running a worker for it here unless told not to); exit code 0 when done."""
-    w = rt.worker(groups=["default"], run_crons=False, concurrency=2) if run_worker else None  # type: ignore[attr-defined]
+    w = rt.worker(groups=["policies"], run_crons=False, concurrency=2) if run_worker else None  # type: ignore[attr-defined]
     task = asyncio.create_task(w.run()) if w is not None else None
     bar = Progress(SpinnerColumn(), TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                    TextColumn("{task.fields[chunks]} chunks"), console=err)

@@ -218,6 +218,6 @@ def assistants(rt: Any) -> Assistants:
 
 def register(registry: JobRegistry) -> None:
     """``policies.ingest`` (args ``{"run_id"}``): index a staged ingestion run."""
-    registry.job(JOB, group="default", max_attempts=5, backoff_base_s=5.0, backoff_max_s=300.0,
+    registry.job(JOB, group="policies", max_attempts=5, backoff_base_s=5.0, backoff_max_s=300.0,
                  timeout_s=3600.0)(ingest_job)
 

@@ -11,6 +11,7 @@ out): call ``warm()`` at start-up to pay that early.
 
 from __future__ import annotations
 
+import importlib.abc
 import threading
 from typing import Any, Sequence
 
@@ -49,17 +50,29 @@ class PresidioFinder:
 
 
 # Optional NLP back-ends Presidio imports if they are installed (transformers alone takes seconds and
-# pulls in torch); the pattern recognizers need none of them, so they are hidden while Presidio loads.
+# pulls in torch); the pattern recognizers need none of them, so they are hidden while Presidio loads,
+# from the loading thread only: other threads (the embedding model loading at the same time) still
+# import them normally.
 _NOT_NEEDED = ("transformers", "torch", "stanza", "spacy_stanza")
+
+
+class _HiddenInThisThread(importlib.abc.MetaPathFinder):
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = frozenset(names)
+        self.thread = threading.get_ident()
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> None:
+        if threading.get_ident() == self.thread and fullname.partition(".")[0] in self.names:
+            raise ModuleNotFoundError(f"{fullname} is not needed by the pattern recognizers", name=fullname)
+        return None
 
 
 def _build(phone_regions: Sequence[str]) -> Any:
     import sys
     import warnings
 
-    hidden = [name for name in _NOT_NEEDED if name not in sys.modules]
-    for name in hidden:
-        sys.modules[name] = None  # type: ignore[assignment]  # "import name" raises ImportError
+    finder = _HiddenInThisThread([name for name in _NOT_NEEDED if name not in sys.modules])
+    sys.meta_path.insert(0, finder)
     try:
         from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
         from presidio_analyzer.nlp_engine import NoOpNlpEngine
@@ -71,9 +84,7 @@ def _build(phone_regions: Sequence[str]) -> Any:
             PhoneRecognizer,
         )
     finally:
-        for name in hidden:
-            if sys.modules.get(name, 0) is None:
-                del sys.modules[name]
+        sys.meta_path.remove(finder)
 
     class AnyDomainEmail(EmailRecognizer):  # type: ignore[misc]
         def validate_result(self, pattern_text: str) -> bool:
