@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator, Awaitable, TypeVar
 
@@ -11,7 +12,8 @@ from sovereign.runtime import Runtime, open_runtime
 from sovereign.settings import get_settings
 
 T = TypeVar("T")
-console = Console()
+# Piped or logged output is not a terminal: rich would assume 80 columns and squeeze the tables.
+console = Console() if sys.stdout.isatty() else Console(width=150)
 err = Console(stderr=True)
 
 
