@@ -33,6 +33,7 @@ from sovereign.jobs.queue import JobQueue
 from sovereign.jobs.registry import CronSpec, JobRegistry
 from sovereign.jobs.sql import queries_for_pool
 from sovereign.settings import Settings
+from sovereign.store.database import CONNECTION_LOST
 
 log = logging.getLogger("sovereign.worker")
 
@@ -117,15 +118,7 @@ class Worker:
         self._sm = self._build_scheduler()
         await self._register()
         beat = asyncio.create_task(self._heartbeat_loop())
-        qm_task = asyncio.create_task(
-            self._qm.run(
-                dequeue_timeout=timedelta(seconds=self.settings.dequeue_poll_s),
-                batch_size=self.batch_size,
-                max_concurrent_tasks=max(self.concurrency, 2 * self.batch_size),
-                heartbeat_timeout=timedelta(seconds=self.settings.heartbeat_timeout_s),
-            ),
-            name=f"sovereign-worker-{self.id}",
-        )
+        qm_task = asyncio.create_task(self._run_queue(), name=f"sovereign-worker-{self.id}")
         sm_task = asyncio.create_task(self._sm.run()) if self._sm else None
         log.info("worker %s started: groups=%s concurrency=%d", self.id, ",".join(self.groups), self.concurrency)
         try:
@@ -142,6 +135,32 @@ class Worker:
                 await beat
             await self._set_state("stopped")
             log.info("worker %s stopped", self.id)
+
+    async def _run_queue(self) -> None:
+        """pgqueuer's job loop. It ends with an error when the database connection is lost (a restart, a
+        failover): rebuild it and start again, with backoff, until stopping. Jobs that were running are
+        taken over after the heartbeat timeout, like those of a dead worker."""
+        delay = 0.5
+        while True:
+            assert self._qm is not None
+            try:
+                await self._qm.run(
+                    dequeue_timeout=timedelta(seconds=self.settings.dequeue_poll_s),
+                    batch_size=self.batch_size,
+                    max_concurrent_tasks=max(self.concurrency, 2 * self.batch_size),
+                    heartbeat_timeout=timedelta(seconds=self.settings.heartbeat_timeout_s),
+                )
+                return
+            except CONNECTION_LOST as exc:
+                if self.stopping.is_set():
+                    raise
+                log.warning("worker %s lost the database (%s: %s); restarting its job loop in %.1fs",
+                            self.id, type(exc).__name__, exc, delay)
+                await asyncio.sleep(delay)
+                if self.stopping.is_set():
+                    return
+                delay = min(delay * 2, 2.0)
+                self._qm = self._build_queue_manager()
 
     def request_stop(self) -> None:
         if not self.stopping.is_set():

@@ -22,6 +22,13 @@ class DatabaseUnavailable(RuntimeError):
     pass
 
 
+# What a lost or refused database connection raises (a restart, a failover, the network): callers that can
+# still serve something useful without the database catch these and nothing else.
+CONNECTION_LOST: tuple[type[BaseException], ...] = (
+    OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.exceptions.OperatorInterventionError,
+)
+
+
 def resolve_url(settings: Settings) -> tuple[str, bool]:
     """Return (url, embedded?). Starts the embedded server when no URL is configured."""
     if settings.database_url:
