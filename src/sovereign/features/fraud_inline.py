@@ -7,6 +7,9 @@ degraded for ``fraud`` and with what is left of the budget (at most
 ``degraded`` and the reason, and schedules ``fraud.rescore`` when the order is
 known (store and id). Nothing is written to WooCommerce: the store decides at
 checkout. The result is recorded (``source="inline"``) when the order has an id.
+While the database is unavailable (or slower than ``DB_BUDGET_S``) the order is
+scored without its store history and the result is not recorded: the answer
+says ``"history": false`` and checkout goes on (fail open).
 
     result = await score_inline(runtime, store, order_json, started=time.monotonic())
     result.as_json()
@@ -14,6 +17,7 @@ checkout. The result is recorded (``source="inline"``) when the order has an id.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass, replace
@@ -21,6 +25,7 @@ from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from sovereign.domain.orders import Order
+from sovereign.store.database import CONNECTION_LOST
 from sovereign.store.stores import StoreRecord
 
 from .fraud import schedule_rescore
@@ -36,6 +41,7 @@ BUDGET_S = 4.0
 LLM_BUDGET_S = 3.5
 MIN_LLM_S = 0.2  # with less than this left, the AI review is not started
 ANSWER_MARGIN_S = 0.15  # kept for recording the result and writing the answer
+DB_BUDGET_S = 1.0  # reading the history, recording the result: beyond this the database is unavailable
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +51,7 @@ class InlineResult:
     settings: FraudSettings
     rescore_scheduled: bool
     elapsed_ms: float
+    history: bool = True  # False: the database was unavailable, scored on the order alone
 
     @property
     def degraded(self) -> bool:
@@ -68,6 +75,7 @@ class InlineResult:
             "degraded": self.degraded,
             "rescore_scheduled": self.rescore_scheduled,
             "elapsed_ms": self.elapsed_ms,
+            "history": self.history,
         }
 
 
@@ -86,7 +94,15 @@ async def score_inline(
         order = replace(order, created=datetime.now(timezone.utc).replace(microsecond=0))
     repo = FraudRepository(rt.db.pool)
     store_id = store.id if store else None
-    order, rules = await rules_for(repo, store_id, order, settings.config)
+    history = True
+    try:
+        async with asyncio.timeout(DB_BUDGET_S):
+            order, rules = await rules_for(repo, store_id, order, settings.config)
+    except (*CONNECTION_LOST, TimeoutError) as exc:  # fail open: the order's own signals still count
+        log.warning("inline fraud score for order %s of %s without history: database unavailable (%s)",
+                    order.id, store_id, type(exc).__name__)
+        history = False
+        order, rules = await rules_for(repo, None, order, settings.config)
 
     review: Review = SKIPPED
     if settings.llm and not settings.config.llm_review_useful(rules.score):
@@ -105,12 +121,16 @@ async def score_inline(
             store_id=store_id, order_id=order.id, assessment=scored.assessment, llm=review.state,
             decision=scored.decision_name, applied=False, source="inline", detail="inline: nothing written",
         )
-        async with rt.db.pool.acquire() as conn, conn.transaction():
-            await repo.record(record, conn=conn)
-            if review.retry_later:
-                job = await schedule_rescore(rt.queue, store_id, order.id, settings.rescore_delay_s, conn=conn)
-                rescore = job.job_id is not None
+        try:
+            async with asyncio.timeout(DB_BUDGET_S), rt.db.pool.acquire() as conn, conn.transaction():
+                await repo.record(record, conn=conn)
+                if review.retry_later:
+                    job = await schedule_rescore(rt.queue, store_id, order.id, settings.rescore_delay_s, conn=conn)
+                    rescore = job.job_id is not None
+        except (*CONNECTION_LOST, TimeoutError) as exc:  # the answer matters more than its record
+            log.warning("inline fraud result for order %s of %s not recorded: database unavailable (%s)",
+                        order.id, store_id, type(exc).__name__)
     elapsed = round((time.monotonic() - started) * 1000.0, 2)
     if review.state not in ("ok", "skipped"):
         log.info("inline fraud score for order %s of %s on rules only: AI review %s", order.id, store_id, review.state)
-    return InlineResult(store_id, scored, settings, rescore, elapsed)
+    return InlineResult(store_id, scored, settings, rescore, elapsed, history)

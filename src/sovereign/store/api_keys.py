@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
+from sovereign.store.database import CONNECTION_LOST
+
 PREFIX = "sk-sov-"
 
 
@@ -117,7 +119,10 @@ class ApiKeyRepository:
         return res.endswith("1")
 
     async def authenticate(self, presented: str | None) -> ApiKey | None:
-        """The key's record if ``presented`` is a valid, unrevoked key; else None (constant-time compare)."""
+        """The key's record if ``presented`` is a valid, unrevoked key; else None (constant-time compare).
+
+        While the database is unreachable, a key checked before is judged as it was then (a revocation
+        made meanwhile takes effect when the database is back)."""
         if not presented or not presented.startswith(PREFIX):
             return None
         key_id = presented[len(PREFIX):].split("-", 1)[0]
@@ -126,7 +131,12 @@ class ApiKeyRepository:
         hit = self._cache.get(digest)
         if hit and hit[0] > now:
             return hit[1]
-        r = await self.pool.fetchrow("SELECT * FROM sovereign_api_keys WHERE id = $1", key_id)
+        try:
+            r = await self.pool.fetchrow("SELECT * FROM sovereign_api_keys WHERE id = $1", key_id)
+        except CONNECTION_LOST:
+            if hit:  # the database is unreachable: keep answering for keys already checked (stale-if-error)
+                return hit[1]
+            raise
         key = None
         if r is not None and hmac.compare_digest(r["secret_hash"], digest) and r["revoked_at"] is None:
             key = _from_row(r)

@@ -10,6 +10,8 @@ from typing import Any
 
 import asyncpg
 
+from sovereign.store.database import CONNECTION_LOST
+
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
@@ -56,7 +58,8 @@ def _from_row(r: asyncpg.Record) -> StoreRecord:
 
 
 class StoreRepository:
-    """Reads are cached for a few seconds: the webhook hot path looks a store up on every delivery."""
+    """Reads are cached for a few seconds: the webhook hot path looks a store up on every delivery.
+    While the database is unreachable, the last record read is served (however old) instead of an error."""
 
     def __init__(self, pool: asyncpg.Pool, cache_ttl_s: float = 5.0) -> None:
         self.pool = pool
@@ -68,7 +71,12 @@ class StoreRepository:
         now = time.monotonic()
         if hit and hit[0] > now:
             return hit[1]
-        r = await self.pool.fetchrow("SELECT * FROM sovereign_stores WHERE id = $1", store_id)
+        try:
+            r = await self.pool.fetchrow("SELECT * FROM sovereign_stores WHERE id = $1", store_id)
+        except CONNECTION_LOST:
+            if hit:  # the database is unreachable: the last known record, not an error (stale-if-error)
+                return hit[1]
+            raise
         rec = _from_row(r) if r else None
         self._cache[store_id] = (now + self._ttl, rec)
         return rec
