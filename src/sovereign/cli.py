@@ -9,6 +9,7 @@ import typer
 from sovereign import __version__
 from sovereign.commands import audit, costs, db, jobs, keys, models, stores
 from sovereign.commands import describe as describe_cmd
+from sovereign.commands import drill as drill_cmd
 from sovereign.commands import ops
 from sovereign.commands import policies as policies_cmd
 from sovereign.commands.common import console, run, setup_logging
@@ -33,6 +34,7 @@ app.add_typer(policies_cmd.app, name="policies")
 app.command("connect")(stores.connect)
 app.command("costs")(costs.costs)
 app.command("describe")(describe_cmd.describe)
+app.command("drill")(drill_cmd.drill)
 
 
 @app.callback()
