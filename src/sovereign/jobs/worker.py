@@ -18,7 +18,7 @@ import socket
 import uuid
 from contextlib import suppress
 from datetime import datetime, timedelta, timezone
-from typing import Any, Mapping
+from typing import Any, Awaitable, Callable, Mapping
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -119,7 +119,7 @@ class Worker:
         await self._register()
         beat = asyncio.create_task(self._heartbeat_loop())
         qm_task = asyncio.create_task(self._run_queue(), name=f"sovereign-worker-{self.id}")
-        sm_task = asyncio.create_task(self._sm.run()) if self._sm else None
+        sm_task = asyncio.create_task(self._run_scheduler()) if self._sm else None
         log.info("worker %s started: groups=%s concurrency=%d", self.id, ",".join(self.groups), self.concurrency)
         try:
             stop_wait = asyncio.create_task(self.stopping.wait())
@@ -137,30 +137,43 @@ class Worker:
             log.info("worker %s stopped", self.id)
 
     async def _run_queue(self) -> None:
-        """pgqueuer's job loop. It ends with an error when the database connection is lost (a restart, a
-        failover): rebuild it and start again, with backoff, until stopping. Jobs that were running are
-        taken over after the heartbeat timeout, like those of a dead worker."""
+        assert self._qm is not None
+        await self._supervise("job loop", lambda: self._qm.run(  # type: ignore[union-attr]
+            dequeue_timeout=timedelta(seconds=self.settings.dequeue_poll_s),
+            batch_size=self.batch_size,
+            max_concurrent_tasks=max(self.concurrency, 2 * self.batch_size),
+            heartbeat_timeout=timedelta(seconds=self.settings.heartbeat_timeout_s),
+        ), self._rebuild_queue_manager)
+
+    async def _run_scheduler(self) -> None:
+        assert self._sm is not None
+        await self._supervise("cron scheduler", lambda: self._sm.run(), self._rebuild_scheduler)  # type: ignore[union-attr]
+
+    def _rebuild_queue_manager(self) -> None:
+        self._qm = self._build_queue_manager()
+
+    def _rebuild_scheduler(self) -> None:
+        self._sm = self._build_scheduler()
+
+    async def _supervise(self, what: str, run: Callable[[], Awaitable[None]], rebuild: Callable[[], None]) -> None:
+        """pgqueuer's loops end with an error when the database connection is lost (a restart, a failover):
+        rebuild the loop and start it again, with backoff, until stopping. Jobs that were running are taken
+        over after the heartbeat timeout, like those of a dead worker."""
         delay = 0.5
         while True:
-            assert self._qm is not None
             try:
-                await self._qm.run(
-                    dequeue_timeout=timedelta(seconds=self.settings.dequeue_poll_s),
-                    batch_size=self.batch_size,
-                    max_concurrent_tasks=max(self.concurrency, 2 * self.batch_size),
-                    heartbeat_timeout=timedelta(seconds=self.settings.heartbeat_timeout_s),
-                )
+                await run()
                 return
             except CONNECTION_LOST as exc:
                 if self.stopping.is_set():
                     raise
-                log.warning("worker %s lost the database (%s: %s); restarting its job loop in %.1fs",
-                            self.id, type(exc).__name__, exc, delay)
+                log.warning("worker %s lost the database (%s: %s); restarting its %s in %.1fs",
+                            self.id, type(exc).__name__, exc, what, delay)
                 await asyncio.sleep(delay)
                 if self.stopping.is_set():
                     return
                 delay = min(delay * 2, 2.0)
-                self._qm = self._build_queue_manager()
+                rebuild()
 
     def request_stop(self) -> None:
         if not self.stopping.is_set():
