@@ -50,7 +50,7 @@ def _art32(results: Sequence[ScenarioResult], started_at: str) -> list[dict[str,
                            "systems and services.",
             "evidence": [
                 f"Availability: {blocked} of {orders} checkouts blocked across {len(results)} fault scenario(s); "
-                f"fraud score p99 {p99:g} ms against a 4000 ms budget." if p99 is not None else "No checkout ran.",
+                f"fraud score p99 {p99:,.0f} ms against a 4,000 ms budget." if p99 is not None else "No checkout ran.",
                 f"Integrity: {lost} order(s) lost between webhook and fraud decision; every decision is a durable "
                 "job that survives worker and database failures.",
                 "Accountability: the hash-chained audit log verified intact after every scenario." if chain else
@@ -96,7 +96,7 @@ def _art32(results: Sequence[ScenarioResult], started_at: str) -> list[dict[str,
 
 
 def _incident(r: ScenarioResult) -> dict[str, Any]:
-    impact = (f"{r.orders} orders during the fault window's burst; {r.orders_blocked} checkout(s) blocked; "
+    impact = (f"{r.orders} orders in the burst; {r.orders_blocked} checkout(s) blocked; "
               f"{r.jobs_lost} order(s) lost; {r.rules_only_orders} scored on rules only while the AI review was "
               f"unavailable, {r.rescored_after_recovery} re-scored by the AI after recovery.")
     severity = "low" if r.orders_blocked == 0 and r.jobs_lost == 0 else "high"
