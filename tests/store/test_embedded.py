@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 
 import pytest
 
@@ -22,7 +23,7 @@ def test_a_second_process_reuses_the_running_server(pgdata) -> None:
     first = ensure_running(pgdata)
     pid = int((pgdata / "postmaster.pid").read_text().splitlines()[0])
     out = subprocess.run(
-        ["python", "-c", f"from sovereign.store.embedded import ensure_running; print(ensure_running(__import__('pathlib').Path({str(pgdata)!r})).uri)"],
+        [sys.executable, "-c", f"from sovereign.store.embedded import ensure_running; print(ensure_running(__import__('pathlib').Path({str(pgdata)!r})).uri)"],
         capture_output=True, text=True, timeout=60, check=True,
     )
     assert out.stdout.strip() == first.uri
