@@ -1,4 +1,4 @@
-"""Queue throughput benchmark: `python bench/queue.py` prints one JSON object.
+"""Queue throughput benchmark: `python bench/queue.py` prints one JSON object (json.dumps in _queue_bench.py).
 
 The issue names this file bench/queue.py, which is also the name of a standard
 library module; running any `python bench/<script>.py` puts this folder on
