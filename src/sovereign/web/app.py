@@ -20,6 +20,21 @@ from sovereign.web.middleware import RequestContextMiddleware
 log = logging.getLogger("sovereign.web")
 
 
+async def _preload_embeddings(rt: Runtime) -> None:
+    """Load the embedding model in the background when policies are ingested, so the first
+    assistant question does not wait ~10 s for it."""
+    try:
+        if not await rt.db.fetchval("SELECT EXISTS (SELECT 1 FROM sovereign_policy_chunks)"):
+            return
+        from sovereign.features.policies import assistants
+
+        await assistants(rt).embedder.load()
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # the assistants still load on first use
+        log.warning("embedding model preload skipped: %s", exc)
+
+
 def create_app(settings: Settings | None = None, *, run_worker: bool = True, gateway: "Gateway | None" = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -29,6 +44,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = True, gat
         app.state.runtime = rt
         app.state.runs_worker = run_worker
         rt.gateway.start_probes(settings.probe_interval_s)  # stopped by rt.close()
+        preload = asyncio.create_task(_preload_embeddings(rt))
         worker_task = None
         worker = None
         if run_worker:
@@ -37,6 +53,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = True, gat
         try:
             yield
         finally:
+            preload.cancel()
             if worker is not None and worker_task is not None:
                 worker.request_stop()
                 with suppress(Exception):
