@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import logging
-from typing import AsyncIterator
+from typing import Any, AsyncIterator, Callable
 
 import asyncpg
 import pytest
+
+from sovereign.gateway import Gateway, GatewaySettings, ProviderConfig
+from sovereign.gateway.config import RetrySettings
+from sovereign.gateway.events import Event
 
 from sovereign.store.database import create_pool
 from sovereign.testing.pg import TestPostgres
@@ -31,3 +35,31 @@ async def pool(db_url: str) -> AsyncIterator[asyncpg.Pool]:
     p = await create_pool(db_url, min_size=1, max_size=10)
     yield p
     await p.close()
+
+
+@pytest.fixture
+def gateway_settings() -> GatewaySettings:
+    """Short backoff so retries stay fast; test folders override this fixture for other knobs."""
+    return GatewaySettings(retry=RetrySettings(base_s=0.01, cap_s=0.02))
+
+
+@pytest.fixture
+def events() -> list[Event]:
+    return []
+
+
+@pytest.fixture
+async def make_gateway(events: list[Event], gateway_settings: GatewaySettings) -> AsyncIterator[Callable[..., Gateway]]:
+    """``make_gateway(configs, **kw)``: a Gateway recording its events in ``events``, closed after the test."""
+    made: list[Gateway] = []
+
+    def make(configs: list[ProviderConfig], **kw: Any) -> Gateway:
+        kw.setdefault("settings", gateway_settings)
+        kw.setdefault("on_event", events.append)
+        gw = Gateway(configs, **kw)
+        made.append(gw)
+        return gw
+
+    yield make
+    for gw in made:
+        await gw.aclose()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Callable
 
 import asyncpg
@@ -19,9 +18,6 @@ log = logging.getLogger("sovereign.gateway")
 _AUTO_ORDER = ("qwen2.5-coder-1.5b-instruct-q4_k_m", "qwen2.5-coder-0.5b-instruct-q4_k_m", "smollm2-135m-instruct")
 
 
-def models_dir(settings: Settings) -> Path:
-    return settings.models_path
-
 
 def installed_model(settings: Settings) -> str | None:
     """The model the default embedded provider runs, or None when none is installed."""
@@ -31,7 +27,7 @@ def installed_model(settings: Settings) -> str | None:
         return settings.embedded_model
     from sovereign.models import list_models
 
-    installed = {m.id for m in list_models(models_dir(settings)) if m.state == "installed"}
+    installed = {m.id for m in list_models(settings.models_path) if m.state == "installed"}
     return next((m for m in _AUTO_ORDER if m in installed), None)
 
 
@@ -70,5 +66,5 @@ def build_gateway(settings: Settings, pool: asyncpg.Pool, on_event: Callable[[Ev
         policy=ResidencyPolicy(settings.gateway.residency),
         cache=PostgresResponseCache(pool),
         on_event=EventFanout([GatewayMetrics.for_providers(providers), on_event]),
-        models_dir=models_dir(settings),
+        models_dir=settings.models_path,
     )

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator, Callable
+from typing import AsyncIterator
 
 import pytest
 
-from sovereign.gateway import Gateway, ProviderConfig
-from sovereign.gateway.events import Event
+from sovereign.gateway import GatewaySettings
 from sovereign.testing.fake_llm import FakeLLM
 
 from .support import quick_settings
@@ -26,21 +25,5 @@ async def fake2() -> AsyncIterator[FakeLLM]:
 
 
 @pytest.fixture
-def events() -> list[Event]:
-    return []
-
-
-@pytest.fixture
-async def make_gateway(events: list[Event]) -> AsyncIterator[Callable[..., Gateway]]:
-    made: list[Gateway] = []
-
-    def make(configs: list[ProviderConfig], **kw: Any) -> Gateway:
-        kw.setdefault("settings", quick_settings())
-        kw.setdefault("on_event", events.append)
-        gw = Gateway(configs, **kw)
-        made.append(gw)
-        return gw
-
-    yield make
-    for gw in made:
-        await gw.aclose()
+def gateway_settings() -> GatewaySettings:
+    return quick_settings()

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator, Callable
+from typing import Any, AsyncIterator
 
 import pytest
 
-from sovereign.gateway import Gateway, ProviderConfig
-from sovereign.gateway.config import GatewaySettings, RetrySettings, Timeouts
-from sovereign.gateway.events import Event
+from sovereign.gateway import ProviderConfig
+from sovereign.gateway.config import Timeouts
 from sovereign.privacy import Redactor
 from sovereign.testing.fake_llm import FakeLLM
 
@@ -43,22 +42,3 @@ async def local() -> AsyncIterator[FakeLLM]:
         yield f
 
 
-@pytest.fixture
-def events() -> list[Event]:
-    return []
-
-
-@pytest.fixture
-async def make_gateway(events: list[Event]) -> AsyncIterator[Callable[..., Gateway]]:
-    made: list[Gateway] = []
-
-    def make(configs: list[ProviderConfig], **kw: Any) -> Gateway:
-        kw.setdefault("settings", GatewaySettings(retry=RetrySettings(base_s=0.01, cap_s=0.02)))
-        kw.setdefault("on_event", events.append)
-        gw = Gateway(configs, **kw)
-        made.append(gw)
-        return gw
-
-    yield make
-    for gw in made:
-        await gw.aclose()

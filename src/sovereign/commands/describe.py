@@ -49,12 +49,12 @@ class DescribeRun:
 
 def build_describer_gateway(settings: Settings) -> Gateway | None:
     """A gateway over the configured providers (default: the installed embedded model); None if there are none."""
-    from sovereign.gateway_setup import default_providers, models_dir
+    from sovereign.gateway_setup import default_providers
 
     providers = default_providers(settings)
     if not providers:
         return None
-    return Gateway(providers, settings=settings.gateway, models_dir=models_dir(settings))
+    return Gateway(providers, settings=settings.gateway, models_dir=settings.models_path)
 
 
 async def describe_file(

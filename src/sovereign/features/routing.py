@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from sovereign.domain.fraud_decision import META_SCORE
 from sovereign.woo.webhooks import WebhookDelivery, strip_autop
 
-FRAUD_META = "_sovereign_fraud_score"
 DRAFT_META = "_sovereign_description_draft"
 DESCRIPTION_STATUS_META = "_sovereign_description_status"
 OWN_META_PREFIX = "_sovereign_"
@@ -49,8 +49,8 @@ def plan_delivery(store_id: str, delivery: WebhookDelivery, settings: Mapping[st
 
 
 def _plan_order(store_id: str, d: WebhookDelivery, settings: Mapping[str, Any]) -> Plan:
-    if d.meta(FRAUD_META) is not None:
-        return Plan("loop_guard", f"order {d.resource_id} already carries {FRAUD_META}")
+    if d.meta(META_SCORE) is not None:
+        return Plan("loop_guard", f"order {d.resource_id} already carries {META_SCORE}")
     status = str(d.body.get("status", ""))
     if status not in SCORABLE_STATUSES:
         return Plan("ignored", f"order {d.resource_id} is {status or 'without status'}: nothing to hold")
