@@ -31,7 +31,7 @@ from pydantic import BaseModel  # noqa: E402
 from sovereign.jobs import BulkItem, JobContext, JobQueue, JobRegistry, Worker  # noqa: E402
 from sovereign.settings import GroupConfig, Settings  # noqa: E402
 from sovereign.store.database import create_pool  # noqa: E402
-from sovereign.testing.pg import TestPostgres  # noqa: E402
+from sovereign_testkit.pg import TestPostgres  # noqa: E402
 
 
 class Noop(BaseModel):

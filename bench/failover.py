@@ -27,7 +27,7 @@ import time  # noqa: E402
 
 from sovereign.gateway import BreakerChanged, ChatRequest, DegradedEntered, Gateway, GatewayError  # noqa: E402
 from sovereign.gateway.config import GatewaySettings, ProviderConfig, Timeouts  # noqa: E402
-from sovereign.testing.fake_llm import FakeLLM  # noqa: E402
+from sovereign_testkit.fake_llm import FakeLLM  # noqa: E402
 
 PRIMARY_TIMEOUT_S = 0.5
 CALLS = 200

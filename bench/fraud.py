@@ -22,7 +22,7 @@ from typing import Any
 
 from sovereign.domain.fraud import FraudConfig, build_history, combine, decide, score
 from sovereign.domain.orders import Order
-from sovereign.testing.fixtures import load_json
+from sovereign_testkit.fixtures import load_json
 
 # Scenario text -> expected label. First matching pattern wins; no match means "clean".
 # "risky" means a merchant would want the order held for a manual look before shipping.

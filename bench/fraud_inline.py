@@ -31,9 +31,9 @@ import httpx
 from sovereign.gateway import Gateway, GatewaySettings, ProviderConfig
 from sovereign.gateway.config import BreakerSettings, DegradedSettings, RetrySettings, Timeouts
 from sovereign.settings import Settings
-from sovereign.testing.fake_llm import FakeLLM
-from sovereign.testing.fixtures import load_deliveries, load_json
-from sovereign.testing.pg import TestPostgres
+from sovereign_testkit.fake_llm import FakeLLM
+from sovereign_testkit.fixtures import load_deliveries, load_json
+from sovereign_testkit.pg import TestPostgres
 from sovereign.web.app import create_app
 
 STORE = "bench"

@@ -55,7 +55,7 @@ def log(msg: str) -> None:
 
 async def start_upstream() -> tuple[asyncio.subprocess.Process, str]:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "sovereign.testing.fake_llm", "--port", "0", "--max-records", "1000",
+        sys.executable, "-m", "sovereign_testkit.fake_llm", "--port", "0", "--max-records", "1000",
         stdout=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     assert proc.stdout is not None
@@ -118,7 +118,7 @@ async def main(calls: int, warmup: int, audited: bool) -> dict[str, float | int 
         if audited:
             from sovereign.audit import AuditWriter
             from sovereign.store.database import create_pool
-            from sovereign.testing.pg import TestPostgres
+            from sovereign_testkit.pg import TestPostgres
 
             pg = TestPostgres()
             audit_url = await pg.new_database("bench_audit")

@@ -47,8 +47,8 @@ from sovereign.features.policies_store import collection_for_store
 from sovereign.gateway import Gateway, GatewaySettings, ProviderConfig
 from sovereign.gateway.config import BreakerSettings, DegradedSettings, RetrySettings, Timeouts
 from sovereign.settings import Settings
-from sovereign.testing.fake_llm import FakeLLM
-from sovereign.testing.pg import TestPostgres
+from sovereign_testkit.fake_llm import FakeLLM
+from sovereign_testkit.pg import TestPostgres
 from sovereign.web.app import create_app
 
 STORE = "bench"

@@ -33,8 +33,8 @@ import httpx  # noqa: E402
 
 from sovereign.store.database import create_pool  # noqa: E402
 from sovereign.store.stores import StoreRepository  # noqa: E402
-from sovereign.testing.fixtures import load_json  # noqa: E402
-from sovereign.testing.pg import TestPostgres  # noqa: E402
+from sovereign_testkit.fixtures import load_json  # noqa: E402
+from sovereign_testkit.pg import TestPostgres  # noqa: E402
 from sovereign.woo.webhooks import signature_for  # noqa: E402
 
 SECRET = "bench-secret"

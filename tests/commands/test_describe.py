@@ -22,8 +22,8 @@ from sovereign.domain.descriptions import facts, template, validate
 from sovereign.domain.products import Product, encode_csv_text
 from sovereign.gateway import Gateway, ProviderConfig
 from sovereign.models import TEST_MODEL_ID, ModelError, ensure
-from sovereign.testing.fake_llm import FakeLLM, Step
-from sovereign.testing.fixtures import fixtures_dir, load_json
+from sovereign_testkit.fake_llm import FakeLLM, Step
+from sovereign_testkit.fixtures import fixtures_dir, load_json
 from sovereign.woo.product_csv import ProductCsv, progress_path
 
 GOOD = (

@@ -19,9 +19,9 @@ from sovereign.gateway.config import BreakerSettings, DegradedSettings, Pricing,
 from sovereign.jobs import JobContext
 from sovereign.metrics import GatewayMetrics
 from sovereign.settings import Settings
-from sovereign.testing.fake_llm import FakeLLM
-from sovereign.testing.fake_woo import FakeWooStore
-from sovereign.testing.fake_woo_server import LocalServer
+from sovereign_testkit.fake_llm import FakeLLM
+from sovereign_testkit.fake_woo import FakeWooStore
+from sovereign_testkit.fake_woo_server import LocalServer
 from sovereign.web.app import create_app
 from sovereign.web.console import ConsoleUsers
 

@@ -18,7 +18,7 @@ from sovereign.domain.descriptions import (
     validate,
 )
 from sovereign.domain.products import Product
-from sovereign.testing.fixtures import load_json
+from sovereign_testkit.fixtures import load_json
 
 LOOSE = Bounds(min_chars=1, max_chars=2000)
 

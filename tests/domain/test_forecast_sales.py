@@ -9,7 +9,7 @@ import pytest
 
 from sovereign.domain.forecast import forecast_many
 from sovereign.domain.sales import SALES_STATUSES, daily_sales_from_orders, order_day
-from sovereign.testing.fixtures import load_json
+from sovereign_testkit.fixtures import load_json
 
 DAY = date(2026, 11, 22)
 

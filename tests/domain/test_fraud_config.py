@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from sovereign.domain import fraud_config
 from sovereign.domain.fraud import SIGNALS, CategoryOverride, FraudConfig, OrderHistory, Weights, score
 from sovereign.domain.orders import Order
-from sovereign.testing.fixtures import load_json
+from sovereign_testkit.fixtures import load_json
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "fraud.md"
 

@@ -17,7 +17,7 @@ from sovereign.domain.fraud import (
     score,
 )
 from sovereign.domain.orders import Order
-from sovereign.testing.fixtures import load_json
+from sovereign_testkit.fixtures import load_json
 
 CONFIG = FraudConfig()
 

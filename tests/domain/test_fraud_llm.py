@@ -25,7 +25,7 @@ from sovereign.domain.fraud import (
 )
 from sovereign.domain.fraud_assessment import MAX_LLM_REASON_CHARS, MAX_LLM_REASONS
 from sovereign.domain.orders import Order
-from sovereign.testing.fixtures import load_json
+from sovereign_testkit.fixtures import load_json
 
 CONFIG = FraudConfig()
 SHOWCASE = load_json("order_single.json")

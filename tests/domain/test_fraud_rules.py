@@ -12,7 +12,7 @@ import pytest
 from sovereign.domain.fraud import SIGNALS, FraudConfig, OrderHistory, RulesResult, build_history, score
 from sovereign.domain.fraud_history import HeldLink, email_key, ip_key
 from sovereign.domain.orders import Order
-from sovereign.testing.fixtures import load_json
+from sovereign_testkit.fixtures import load_json
 
 CONFIG = FraudConfig()
 RAW = {o["id"]: o for o in load_json("orders.json")}

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from sovereign.domain.orders import Address, Order, address_key, normalize_email
-from sovereign.testing.fixtures import load_json
+from sovereign_testkit.fixtures import load_json
 
 RAW_ORDERS = {o["id"]: o for o in load_json("orders.json")}
 

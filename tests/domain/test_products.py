@@ -8,7 +8,7 @@ import json
 from decimal import Decimal
 
 from sovereign.domain.products import Product, decode_csv_text, encode_csv_text, plain_text, split_list
-from sovereign.testing.fixtures import fixtures_dir, load_json
+from sovereign_testkit.fixtures import fixtures_dir, load_json
 
 # Captured with an empty description (README): six sample products and the three smoke widgets.
 EMPTY_IN_STORE = {32, 30, 27, 24, 21, 18, 14, 12, 10}

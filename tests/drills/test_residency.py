@@ -12,7 +12,7 @@ from sovereign.domain.orders import Order
 from sovereign.drills.orders import burst_orders, personal_values
 from sovereign.drills.residency import find_leaks
 from sovereign.privacy import Redactor
-from sovereign.testing.fixtures import load_json
+from sovereign_testkit.fixtures import load_json
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)  # Black Friday
 

@@ -16,9 +16,9 @@ from fastapi import FastAPI
 from sovereign.gateway import Gateway, GatewaySettings, ProviderConfig
 from sovereign.gateway.config import BreakerSettings, DegradedSettings, RetrySettings, Timeouts
 from sovereign.settings import Settings
-from sovereign.testing.fake_llm import FakeLLM
-from sovereign.testing.fake_woo import FakeWooStore
-from sovereign.testing.fake_woo_server import LocalServer
+from sovereign_testkit.fake_llm import FakeLLM
+from sovereign_testkit.fake_woo import FakeWooStore
+from sovereign_testkit.fake_woo_server import LocalServer
 from sovereign.web.app import create_app
 
 STORE = "shop"

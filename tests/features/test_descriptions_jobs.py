@@ -13,8 +13,8 @@ from sovereign.domain.descriptions import facts, template, validate
 from sovereign.domain.products import Product
 from sovereign.features.descriptions import to_html
 from sovereign.features.routing import DESCRIPTION_STATUS_META, DRAFT_META
-from sovereign.testing.fake_llm import FakeLLM
-from sovereign.testing.fake_woo import FakeWooStore
+from sovereign_testkit.fake_llm import FakeLLM
+from sovereign_testkit.fake_woo import FakeWooStore
 from sovereign.woo.client import WooClient
 from tests.features.conftest import SECRET, STORE, Service, eventually, gateway_for, running
 
@@ -204,7 +204,7 @@ async def _no_pending(svc: Service) -> bool:
 
 def test_the_fixture_answer_is_valid_for_the_captured_products() -> None:
     """GOOD stands for a clean model answer in these tests: prove it passes the real check."""
-    from sovereign.testing.fixtures import load_json
+    from sovereign_testkit.fixtures import load_json
 
     for body in load_json("products.json"):
         assert validate(GOOD, facts(Product.from_rest(body))).ok, body["name"]

@@ -19,8 +19,8 @@ from sovereign.features.descriptions import (
     schedule_bulk,
 )
 from sovereign.features.routing import DESCRIPTION_STATUS_META, DRAFT_META
-from sovereign.testing.fake_llm import FakeLLM
-from sovereign.testing.fake_woo import FakeWooStore
+from sovereign_testkit.fake_llm import FakeLLM
+from sovereign_testkit.fake_woo import FakeWooStore
 from tests.features.conftest import STORE, Service, gateway_for, running
 from tests.features.test_descriptions_jobs import GOOD
 

@@ -20,9 +20,9 @@ from sovereign.features.forecasts import (
     write_narrative,
 )
 from sovereign.runtime import build_registry
-from sovereign.testing.fake_llm import FakeLLM, Step
-from sovereign.testing.fake_woo import FakeWooStore
-from sovereign.testing.fixtures import load_json
+from sovereign_testkit.fake_llm import FakeLLM, Step
+from sovereign_testkit.fake_woo import FakeWooStore
+from sovereign_testkit.fixtures import load_json
 from tests.features.conftest import STORE, eventually, gateway_for, running
 
 AS_OF = date(2026, 11, 23)  # the captured orders were all placed on 2026-11-22 (UTC)

@@ -6,9 +6,9 @@ import statistics
 import time
 
 from sovereign.gateway.config import BreakerSettings
-from sovereign.testing.fake_llm import FakeLLM
-from sovereign.testing.fake_woo import FakeWooStore
-from sovereign.testing.fixtures import load_json
+from sovereign_testkit.fake_llm import FakeLLM
+from sovereign_testkit.fake_woo import FakeWooStore
+from sovereign_testkit.fixtures import load_json
 from tests.features.conftest import STORE, Service, answer, gateway_for, running
 
 URL = "/v1/fraud/score"

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 from sovereign.domain.fraud import META_REASONS, META_SCORE, SYSTEM_PROMPT
-from sovereign.testing.fake_llm import FakeLLM
-from sovereign.testing.fake_woo import FakeWooStore
+from sovereign_testkit.fake_llm import FakeLLM
+from sovereign_testkit.fake_woo import FakeWooStore
 from sovereign.woo.client import WooClient
 
 from tests.features.conftest import STORE, Service, answer, eventually, gateway_for, running

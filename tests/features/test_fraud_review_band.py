@@ -5,8 +5,8 @@ orders 70/100 in the demo) can then never hold a clean order on its own."""
 from __future__ import annotations
 
 from sovereign.domain.fraud import FraudConfig, Reason, RulesResult, combine
-from sovereign.testing.fake_llm import FakeLLM
-from sovereign.testing.fake_woo import FakeWooStore
+from sovereign_testkit.fake_llm import FakeLLM
+from sovereign_testkit.fake_woo import FakeWooStore
 from tests.features.conftest import answer, eventually, gateway_for, running
 from tests.features.test_fraud_jobs import deliver_new_order
 

@@ -7,7 +7,7 @@ from typing import AsyncIterator
 import pytest
 
 from sovereign.gateway import GatewaySettings
-from sovereign.testing.fake_llm import FakeLLM
+from sovereign_testkit.fake_llm import FakeLLM
 
 from .support import quick_settings
 

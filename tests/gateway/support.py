@@ -6,7 +6,7 @@ from typing import Any
 
 from sovereign.gateway import GatewaySettings, ProviderConfig
 from sovereign.gateway.config import BreakerSettings, DegradedSettings, RetrySettings, Timeouts
-from sovereign.testing.fake_llm import FakeLLM
+from sovereign_testkit.fake_llm import FakeLLM
 
 
 def openai_cfg(fake: FakeLLM, name: str, priority: int, **kw: Any) -> ProviderConfig:

@@ -9,7 +9,7 @@ from sovereign.gateway import ChatRequest, Message
 from sovereign.gateway.config import ProviderConfig, Timeouts
 from sovereign.gateway.providers.anthropic import API_VERSION, AnthropicProvider
 from sovereign.gateway.types import ProviderError
-from sovereign.testing.fake_llm import Step
+from sovereign_testkit.fake_llm import Step
 
 
 def provider(fake, **kw) -> AnthropicProvider:

@@ -7,7 +7,7 @@ import pytest
 
 from sovereign.gateway import AttemptFailed, BreakerChanged, CallFinished, ChatRequest, GatewayError
 from sovereign.gateway.config import BreakerSettings, RateLimits, Timeouts
-from sovereign.testing.fake_llm import FakeLLM, Step
+from sovereign_testkit.fake_llm import FakeLLM, Step
 
 from .support import anthropic_cfg, openai_cfg, quick_settings
 

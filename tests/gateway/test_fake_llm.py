@@ -7,7 +7,7 @@ import sys
 
 import httpx
 
-from sovereign.testing.fake_llm import FakeLLM, Step
+from sovereign_testkit.fake_llm import FakeLLM, Step
 
 
 async def test_script_then_default_and_recording(fake) -> None:
@@ -39,7 +39,7 @@ async def test_http_control_endpoints(fake) -> None:
 
 async def test_standalone_process() -> None:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "sovereign.testing.fake_llm", "--port", "0", "--reply", "standalone",
+        sys.executable, "-m", "sovereign_testkit.fake_llm", "--port", "0", "--reply", "standalone",
         stdout=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:

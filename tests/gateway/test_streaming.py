@@ -6,7 +6,7 @@ import pytest
 
 from sovereign.gateway import CallFinished, ChatRequest, GatewayError
 from sovereign.gateway.config import Timeouts
-from sovereign.testing.fake_llm import Step
+from sovereign_testkit.fake_llm import Step
 
 from .support import anthropic_cfg, openai_cfg
 

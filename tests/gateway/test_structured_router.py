@@ -3,7 +3,7 @@
 import pytest
 
 from sovereign.gateway import ChatRequest, GatewayError
-from sovereign.testing.fake_llm import Step
+from sovereign_testkit.fake_llm import Step
 
 from .support import anthropic_cfg, openai_cfg
 

@@ -10,7 +10,7 @@ import pytest
 
 from sovereign.gateway import CUSTOMER_PERSONAL, ChatRequest, Gateway, ProviderConfig
 from sovereign.settings import Settings
-from sovereign.testing.fake_woo_server import LocalServer
+from sovereign_testkit.fake_woo_server import LocalServer
 from sovereign.web.app import create_app
 
 pytestmark = pytest.mark.model

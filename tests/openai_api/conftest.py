@@ -12,8 +12,8 @@ from sovereign.gateway import Gateway, ProviderConfig
 from sovereign.gateway.config import EmbeddingSettings, GatewaySettings, RetrySettings, Timeouts
 from sovereign.gateway.residency import ResidencyPolicy
 from sovereign.settings import Settings
-from sovereign.testing.fake_llm import FakeLLM
-from sovereign.testing.fake_woo_server import LocalServer
+from sovereign_testkit.fake_llm import FakeLLM
+from sovereign_testkit.fake_woo_server import LocalServer
 from sovereign.web.app import create_app
 
 EVERYTHING = ["public", "customer_personal", "hr_personal"]

@@ -9,7 +9,7 @@ import pytest
 from pydantic import BaseModel
 
 from sovereign.audit import verify
-from sovereign.testing.fake_llm import FakeLLM, Step
+from sovereign_testkit.fake_llm import FakeLLM, Step
 
 from .conftest import provider
 

@@ -12,8 +12,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from sovereign.gateway.config import EmbeddingSettings
-from sovereign.testing.fake_llm import FakeLLM
-from sovereign.testing.fake_woo_server import LocalServer
+from sovereign_testkit.fake_llm import FakeLLM
+from sovereign_testkit.fake_woo_server import LocalServer
 
 from .conftest import provider
 

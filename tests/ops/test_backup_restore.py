@@ -14,7 +14,7 @@ from sovereign.audit import AuditWriter, verify
 from sovereign.gateway.events import OverrideChanged
 from sovereign.store.database import create_pool
 from sovereign.store.migrations import pending
-from sovereign.testing import pg as test_pg
+from sovereign_testkit import pg as test_pg
 from sovereign.web.console import ConsoleUsers
 
 

@@ -11,7 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sovereign.gateway import CallFinished, ChatRequest, Event, Gateway, GatewayError, GatewaySettings, MemoryCache
 from sovereign.gateway.config import BreakerSettings, DegradedSettings, RetrySettings
 from sovereign.metrics import EventFanout, GatewayMetrics, RuntimeMetrics
-from sovereign.testing.fake_llm import FakeLLM
+from sovereign_testkit.fake_llm import FakeLLM
 
 from tests.console.conftest import EXPLODE, Console, console_service, providers_for
 

@@ -9,7 +9,7 @@ import pytest
 from sovereign.gateway import ProviderConfig
 from sovereign.gateway.config import Timeouts
 from sovereign.privacy import Redactor
-from sovereign.testing.fake_llm import FakeLLM
+from sovereign_testkit.fake_llm import FakeLLM
 
 EVERYTHING = ["public", "customer_personal", "hr_personal", "supplier_contracts"]
 

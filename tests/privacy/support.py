@@ -11,7 +11,7 @@ from sovereign.domain.fraud_llm import LLM_ANSWER_SCHEMA, build_llm_messages
 from sovereign.domain.fraud_rules import score
 from sovereign.domain.orders import Order
 from sovereign.gateway import CUSTOMER_PERSONAL, ChatRequest
-from sovereign.testing.fixtures import load_json
+from sovereign_testkit.fixtures import load_json
 
 
 def order() -> Order:

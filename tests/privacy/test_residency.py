@@ -11,7 +11,7 @@ from sovereign.gateway.outbound import digest_messages, digest_text
 from sovereign.gateway.residency import ResidencyPolicy
 from sovereign.gateway.types import Message
 from sovereign.privacy import Redactor
-from sovereign.testing.fake_llm import FakeLLM, Step
+from sovereign_testkit.fake_llm import FakeLLM, Step
 
 from .conftest import provider
 from .support import fraud_request, leaks, order

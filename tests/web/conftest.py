@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from sovereign.gateway import Gateway
 from sovereign.settings import Settings
-from sovereign.testing.fake_woo_server import LocalServer
+from sovereign_testkit.fake_woo_server import LocalServer
 from sovereign.web.app import create_app
 
 FIXTURE_SECRET = "fixture-secret-1"

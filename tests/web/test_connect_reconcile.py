@@ -6,7 +6,7 @@ import pytest
 
 from sovereign.features.connect import ConnectError, connect_store, delivery_url
 from sovereign.jobs import JobContext
-from sovereign.testing.fake_woo import FakeWooStore
+from sovereign_testkit.fake_woo import FakeWooStore
 from tests.web.conftest import Service
 
 
@@ -44,7 +44,7 @@ async def test_connect_refuses_a_read_only_key(service: Service) -> None:
 
 async def test_reconciliation_schedules_what_webhooks_missed_and_re_enables_disabled_hooks(service: Service) -> None:
     rt = service.runtime
-    async with FakeWooStore() as woo:
+    async with FakeWooStore(recent=True) as woo:
         await connect_store(rt.stores, url=woo.url, consumer_key=woo.consumer_key,
                             consumer_secret=woo.consumer_secret, public_url=service.url, store_id="shop")
         rt.settings.public_url = service.url

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sovereign.testing.fixtures import load_deliveries, load_json
+from sovereign_testkit.fixtures import load_deliveries, load_json
 from sovereign.woo.webhooks import signature_for
 from tests.web.conftest import FIXTURE_SECRET, Service
 
@@ -86,7 +86,7 @@ async def test_paired_order_created_and_updated_schedule_one_job(service: Servic
 
 async def test_our_own_write_back_schedules_nothing(service: Service) -> None:
     """A real echo: the WooCommerce-shaped store fires order.updated after our PUT with our meta."""
-    from sovereign.testing.fake_woo import FakeWooStore
+    from sovereign_testkit.fake_woo import FakeWooStore
     from sovereign.woo.client import WooClient
 
     async with FakeWooStore() as woo:

@@ -9,8 +9,8 @@ from typing import Any, AsyncIterator
 
 import pytest
 
-from sovereign.testing.fake_woo import FakeWooStore
-from sovereign.testing.fake_woo_server import LocalServer
+from sovereign_testkit.fake_woo import FakeWooStore
+from sovereign_testkit.fake_woo_server import LocalServer
 from sovereign.woo.client import WooClient
 from sovereign.woo.retry import RetryPolicy
 

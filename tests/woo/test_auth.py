@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from sovereign.testing.fake_woo_php import wc_oauth_signature
+from sovereign_testkit.fake_woo_php import wc_oauth_signature
 from sovereign.woo.auth import OAuth1, base_string_uri, choose_auth, sign, signature_base_string
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sovereign.testing.fixtures import load_json
+from sovereign_testkit.fixtures import load_json
 from sovereign.woo.batch import BatchResult, split_batch
 from sovereign.woo.errors import BatchItemError
 

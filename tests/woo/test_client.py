@@ -10,8 +10,8 @@ from datetime import datetime, timezone
 import httpx
 import pytest
 
-from sovereign.testing.fake_woo import FakeWooStore
-from sovereign.testing.fixtures import load_json
+from sovereign_testkit.fake_woo import FakeWooStore
+from sovereign_testkit.fixtures import load_json
 from sovereign.woo.auth import OAuth1
 from sovereign.woo.client import WooClient
 from sovereign.woo.errors import (

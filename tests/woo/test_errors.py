@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sovereign.testing.fixtures import load_json
+from sovereign_testkit.fixtures import load_json
 from sovereign.woo.errors import (
     AuthenticationError,
     CredentialsError,

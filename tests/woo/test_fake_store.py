@@ -6,9 +6,9 @@ import json
 
 import httpx
 
-from sovereign.testing.fake_woo import FakeWooStore
-from sovereign.testing.fake_woo_php import php_json, unautop, wpautop
-from sovereign.testing.fixtures import load_json
+from sovereign_testkit.fake_woo import FakeWooStore
+from sovereign_testkit.fake_woo_php import php_json, unautop, wpautop
+from sovereign_testkit.fixtures import load_json
 from sovereign.woo.client import WooClient
 from sovereign.woo.webhooks import is_ping, parse_delivery, verify_signature
 
@@ -48,7 +48,7 @@ async def test_bodies_are_php_encoded_ascii(store: FakeWooStore, woo: WooClient)
 
 
 def test_php_json_reproduces_every_captured_body_byte_for_byte() -> None:
-    from sovereign.testing.fixtures import load_deliveries
+    from sovereign_testkit.fixtures import load_deliveries
 
     for record in load_deliveries():
         if record["topic"] != "ping":

@@ -18,7 +18,7 @@ import pytest
 
 from sovereign.domain.descriptions import facts, template
 from sovereign.domain.products import Product, decode_csv_text
-from sovereign.testing.fixtures import fixtures_dir
+from sovereign_testkit.fixtures import fixtures_dir
 from sovereign.woo.product_csv import CsvFormatError, ProductCsv, describe_csv, progress_path
 
 EMPTY_NAMES = ["Hoodie with Logo", "Belt", "Hoodie with Pocket", "Polo", "T-Shirt with Logo", "WordPress Pennant"]

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 from starlette.datastructures import Headers as StarletteHeaders
 
-from sovereign.testing.fixtures import fixtures_dir, load_deliveries, load_json
+from sovereign_testkit.fixtures import fixtures_dir, load_deliveries, load_json
 from sovereign.woo.webhooks import (
     InvalidDelivery,
     header,

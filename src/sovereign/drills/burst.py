@@ -21,7 +21,7 @@ from typing import Any, Sequence
 
 import httpx
 
-from sovereign.testing.fake_woo import FakeWooStore
+from sovereign_testkit.fake_woo import FakeWooStore
 
 __all__ = ["CHECKOUT_TIMEOUT_S", "BurstResult", "Checkout", "Delivered", "run_burst"]
 

@@ -38,8 +38,8 @@ def free_port() -> int:
 
 def child_env(extra: Mapping[str, str]) -> dict[str, str]:
     """This process's environment without any ``SOVEREIGN_*`` setting (the drill decides them all),
-    plus ``extra``. ``SOVEREIGN_FIXTURES_DIR`` is kept: it only says where test data lives."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SOVEREIGN_") or k == "SOVEREIGN_FIXTURES_DIR"}
+    plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOVEREIGN_")}
     env.update(extra)
     return env
 
@@ -112,7 +112,7 @@ async def wait_http(url: str, *, timeout_s: float = 60.0, proc: ChildProcess | N
 
 
 class FakeProvider:
-    """A standalone fake LLM (``python -m sovereign.testing.fake_llm``) and its HTTP control API."""
+    """A standalone fake LLM (``python -m sovereign_testkit.fake_llm``) and its HTTP control API."""
 
     def __init__(self, name: str, jurisdiction: str, reply: str, log_dir: Path) -> None:
         self.name = name
@@ -129,7 +129,7 @@ class FakeProvider:
         return f"{self.url}/v1"
 
     async def start(self) -> "FakeProvider":
-        args = ["-m", "sovereign.testing.fake_llm", "--port", str(self.port), "--reply", self.reply]
+        args = ["-m", "sovereign_testkit.fake_llm", "--port", str(self.port), "--reply", self.reply]
         self.proc = spawn(f"fake-llm-{self.name}", args, child_env({}), self._log_dir)
         await wait_http(f"{self.url}/_fake/stats", timeout_s=30, proc=self.proc)
         return self

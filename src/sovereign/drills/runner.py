@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Callable
 
 from sovereign.store import embedded
-from sovereign.testing.fixtures import load_json
-from sovereign.testing.pg import TestPostgres
+from sovereign_testkit.fixtures import load_json
+from sovereign_testkit.pg import TestPostgres
 
 from .assemble import Evidence, assemble
 from .burst import run_burst

@@ -27,7 +27,7 @@ FaultKind = Literal["provider", "worker", "database"]
 
 @dataclass(frozen=True, slots=True)
 class ProviderFault:
-    """One fake provider's behaviour (a ``sovereign.testing.fake_llm.Step`` as JSON)."""
+    """One fake provider's behaviour (a ``sovereign_testkit.fake_llm.Step`` as JSON)."""
 
     provider: str  # CLOUD | LOCAL
     step: Mapping[str, Any]

@@ -27,8 +27,8 @@ from sovereign.features.connect import connect_store
 from sovereign.store.api_keys import ApiKeyRepository
 from sovereign.store.database import create_pool
 from sovereign.store.stores import StoreRepository
-from sovereign.testing.fake_woo import FakeWooStore
-from sovereign.testing.pg import TestPostgres
+from sovereign_testkit.fake_woo import FakeWooStore
+from sovereign_testkit.pg import TestPostgres
 
 from .processes import ChildProcess, FakeProvider, child_env, free_port, spawn, wait_http
 from .scenarios import CLOUD, LOCAL, Scenario

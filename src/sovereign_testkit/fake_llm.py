@@ -16,7 +16,7 @@ checks (``GET .../models``) answer 200 unless the default mode is a failing one.
 
 Standalone (drills run it beside ``sovereign serve``)::
 
-    python -m sovereign.testing.fake_llm --port 8999 --mode fast
+    python -m sovereign_testkit.fake_llm --port 8999 --mode fast
 
 and control it over HTTP: ``POST /_fake/mode`` (a step as JSON),
 ``POST /_fake/script`` (``{"steps": [...]}``), ``GET /_fake/stats``,

@@ -16,7 +16,7 @@ import copy
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -41,6 +41,34 @@ ORDER_STATUSES = {
     "trash": "Trash",
 }
 _PRODUCT_FIELDS = ("name", "sku", "status", "regular_price", "sale_price", "manage_stock", "stock_quantity", "type")
+
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
+_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
+
+
+def shift_dates(newest: datetime, objects: list[dict[str, Any]]) -> None:
+    """Move every ``date_*`` field of ``objects`` (and of their nested lines) by one offset, so that
+    the newest ``date_modified_gmt`` becomes ``newest``: captured data that looks as recent as the
+    clock says, whatever day the tests run. The captured store runs on UTC (local == GMT)."""
+    stamps = [o["date_modified_gmt"] for o in objects if isinstance(o.get("date_modified_gmt"), str)]
+    if not stamps:
+        return
+    anchor = datetime.strptime(max(stamps), _DATE_FORMAT).replace(tzinfo=timezone.utc)
+    offset = timedelta(seconds=round((newest.astimezone(timezone.utc) - anchor).total_seconds()))
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if key.startswith("date_") and isinstance(value, str) and _DATE.fullmatch(value):
+                    node[key] = (datetime.strptime(value, _DATE_FORMAT) + offset).strftime(_DATE_FORMAT)
+                else:
+                    walk(value)
+
+    walk(objects)
 
 
 def error_body(code: str, message: str, status: int, **data: Any) -> dict[str, Any]:
@@ -75,7 +103,9 @@ class Write:
 
 
 class StoreState:
-    def __init__(self, fixtures: Path | None = None, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self, fixtures: Path | None = None, clock: Callable[[], datetime] | None = None, *, recent: bool = False
+    ) -> None:
         folder = fixtures or fixtures_dir()
         load = lambda name: json.loads((folder / name).read_text(encoding="utf-8"))  # noqa: E731
         self.orders: dict[int, dict[str, Any]] = {o["id"]: o for o in load("orders.json")}
@@ -87,6 +117,8 @@ class StoreState:
         self.notes: dict[int, list[dict[str, Any]]] = {}
         self.writes: list[Write] = []
         self._clock = clock or (lambda: datetime.now(timezone.utc))
+        if recent:
+            shift_dates(self._clock() - timedelta(hours=1), [*self.orders.values(), *self.products.values()])
         self._next_id = max([*self.orders, *self.products, 40]) + 1  # 34-40: the captured variations
         self._next_note = 41  # the capture's last note was 40
         self._next_order_meta = 1 + max((m["id"] for o in self.orders.values() for m in o["meta_data"]), default=0)

@@ -16,7 +16,7 @@ fire ``order.updated`` / ``product.updated`` (and the status / note actions)
 back at the registered webhooks (``echo_writes``). ``inject_fault`` makes the
 next requests fail (503, 429 with ``Retry-After``, or a slow answer).
 
-Run it alone for a demo: ``python -m sovereign.testing.fake_woo --port 8089``.
+Run it alone for a demo: ``python -m sovereign_testkit.fake_woo --port 8089``.
 """
 
 from __future__ import annotations
@@ -60,17 +60,21 @@ class FakeWooStore:
         port: int = 0,
         clock: Callable[[], datetime] | None = None,
         fixtures: Path | None = None,
+        recent: bool = False,
     ) -> None:
         """``assume_https``: behave as if behind a TLS-terminating proxy, so Basic auth is honoured
         (with the captured Basic-auth 401 bodies). ``permissions``: the key's level, ``read``,
-        ``write`` or ``read_write``. ``delivery_delay``: seconds between a write and its echo."""
+        ``write`` or ``read_write``. ``delivery_delay``: seconds between a write and its echo.
+        ``recent``: move every captured date by one offset so that the newest change happened
+        an hour before ``clock`` (the captured store as if it was captured just now); without it
+        the captured dates (2026-11-22) stay as they are."""
         self.consumer_key = consumer_key
         self.consumer_secret = consumer_secret
         self.permissions = permissions
         self.assume_https = assume_https
         self.echo_writes = echo_writes
         self.delivery_delay = delivery_delay
-        self.state = StoreState(fixtures, clock)
+        self.state = StoreState(fixtures, clock, recent=recent)
         self.hooks = WebhookRegistry()
         self.requests: list[RequestRecord] = []
         self.deliveries: list[Delivery] = []
