@@ -6,75 +6,31 @@ Over plain HTTP it accepts only one-legged OAuth 1.0a: no token, the
 timestamp within 15 minutes and a nonce never used before with that key.
 ``choose_auth`` picks by URL scheme unless a mode is forced.
 
-The signer follows RFC 5849 section 3.4: the base string is
-``METHOD&enc(base-URI)&enc(sorted, encoded parameters)`` where the parameters
-are the query parameters, form-body parameters and the ``oauth_*`` ones.
-A fresh timestamp and nonce are drawn every time a request is sent, so a
-retried request is signed anew (WooCommerce rejects a reused nonce).
+The RFC 5849 signing itself is oauthlib's (a maintained, spec-tested
+implementation); this module only adapts it to httpx and to WooCommerce's
+habits: parameters in the query string, a fresh timestamp and nonce every time
+a request is sent (so a retried request is signed anew: WooCommerce rejects a
+reused nonce), and any stale ``oauth_*`` parameters (say, on a URL taken from a
+``Link`` header) replaced rather than signed again.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import secrets
 import time
 from typing import Callable, Generator, Iterable, Literal
-from urllib.parse import parse_qsl, quote
+from urllib.parse import urlencode
 
 import httpx
+from oauthlib.oauth1 import SIGNATURE_HMAC_SHA1, SIGNATURE_HMAC_SHA256, SIGNATURE_TYPE_QUERY, Client
 
-__all__ = [
-    "AuthMode",
-    "SignatureMethod",
-    "OAuth1",
-    "percent_encode",
-    "base_string_uri",
-    "signature_base_string",
-    "sign",
-    "basic_auth",
-    "choose_auth",
-]
+__all__ = ["AuthMode", "SignatureMethod", "OAuth1", "basic_auth", "choose_auth"]
 
 AuthMode = Literal["auto", "basic", "oauth1"]
 SignatureMethod = Literal["HMAC-SHA1", "HMAC-SHA256"]
 
-_DIGESTS = {"HMAC-SHA1": hashlib.sha1, "HMAC-SHA256": hashlib.sha256}
-
-
-def percent_encode(value: str) -> str:
-    """RFC 3986 percent-encoding of UTF-8 text: only ``A-Z a-z 0-9 - . _ ~`` stay as is."""
-    return quote(value.encode("utf-8"), safe="~")
-
-
-def base_string_uri(url: httpx.URL) -> str:
-    """Scheme and host in lower case, default port dropped, path as sent, no query (RFC 5849 3.4.1.2)."""
-    scheme = url.scheme.lower()
-    host = url.host.lower()
-    if ":" in host:  # IPv6 literal
-        host = f"[{host}]"
-    port = url.port
-    default = {"http": 80, "https": 443}.get(scheme)
-    netloc = host if port is None or port == default else f"{host}:{port}"
-    path = url.raw_path.split(b"?", 1)[0].decode("ascii") or "/"
-    return f"{scheme}://{netloc}{path}"
-
-
-def signature_base_string(method: str, url: httpx.URL, params: Iterable[tuple[str, str]]) -> str:
-    """The RFC 5849 signature base string for decoded ``params`` (without ``oauth_signature``)."""
-    encoded = sorted((percent_encode(k), percent_encode(v)) for k, v in params)
-    normalized = "&".join(f"{k}={v}" for k, v in encoded)
-    return "&".join((method.upper(), percent_encode(base_string_uri(url)), percent_encode(normalized)))
-
-
-def sign(base_string: str, consumer_secret: str, token_secret: str = "", method: SignatureMethod = "HMAC-SHA256") -> str:
-    """Base64 HMAC of the base string keyed by ``enc(consumer_secret)&enc(token_secret)``."""
-    if method not in _DIGESTS:
-        raise ValueError(f"unsupported OAuth signature method {method!r}")
-    key = f"{percent_encode(consumer_secret)}&{percent_encode(token_secret)}".encode("utf-8")
-    mac = hmac.new(key, base_string.encode("utf-8"), _DIGESTS[method])
-    return base64.b64encode(mac.digest()).decode("ascii")
+_METHODS: dict[str, str] = {"HMAC-SHA1": SIGNATURE_HMAC_SHA1, "HMAC-SHA256": SIGNATURE_HMAC_SHA256}
+_FORM = "application/x-www-form-urlencoded"
 
 
 class OAuth1(httpx.Auth):
@@ -89,7 +45,7 @@ class OAuth1(httpx.Auth):
         clock: Callable[[], float] = time.time,
         nonce: Callable[[], str] = lambda: secrets.token_hex(16),
     ) -> None:
-        if signature_method not in _DIGESTS:
+        if signature_method not in _METHODS:
             raise ValueError(f"unsupported OAuth signature method {signature_method!r}")
         self.consumer_key = consumer_key
         self._consumer_secret = consumer_secret
@@ -100,26 +56,28 @@ class OAuth1(httpx.Auth):
     def __repr__(self) -> str:
         return f"OAuth1(consumer_key={_mask(self.consumer_key)!r}, signature_method={self.signature_method!r})"
 
-    def oauth_params(self) -> list[tuple[str, str]]:
-        return [
-            ("oauth_consumer_key", self.consumer_key),
-            ("oauth_nonce", self._nonce()),
-            ("oauth_signature_method", self.signature_method),
-            ("oauth_timestamp", str(int(self._clock()))),
-        ]
-
     def sign_url(self, method: str, url: httpx.URL, form: Iterable[tuple[str, str]] = ()) -> httpx.URL:
         """``url`` with the ``oauth_*`` parameters and their signature appended to its query."""
         query = [(k, v) for k, v in url.params.multi_items() if not k.startswith("oauth_")]
-        oauth = self.oauth_params()
-        base = signature_base_string(method, url, [*query, *form, *oauth])
-        signature = sign(base, self._consumer_secret, "", self.signature_method)
-        return url.copy_with(params=httpx.QueryParams([*query, *oauth, ("oauth_signature", signature)]))
+        unsigned = url.copy_with(params=httpx.QueryParams(query))
+        client = Client(
+            self.consumer_key,
+            client_secret=self._consumer_secret,
+            signature_method=_METHODS[self.signature_method],
+            signature_type=SIGNATURE_TYPE_QUERY,
+            nonce=self._nonce(),
+            timestamp=str(int(self._clock())),
+        )
+        form = list(form)
+        body = urlencode(form) if form else None
+        headers = {"Content-Type": _FORM} if form else {}
+        signed, _, _ = client.sign(str(unsigned), http_method=method.upper(), body=body, headers=headers)
+        return httpx.URL(signed)
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         form: list[tuple[str, str]] = []
-        if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-            form = parse_qsl(request.content.decode("utf-8"), keep_blank_values=True)
+        if request.headers.get("content-type", "").startswith(_FORM):
+            form = httpx.QueryParams(request.content.decode("utf-8")).multi_items()
         request.url = self.sign_url(request.method, request.url, form)
         yield request
 
