@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+from sovereign.backoff import Backoff
+
 from .config import RetrySettings
 from .types import ProviderError
 
@@ -14,11 +16,7 @@ def backoff(attempt: int, error: ProviderError, settings: RetrySettings, rng: ra
     Full jitter (uniform in ``[0, min(cap, base * 2**attempt)]``) spreads a
     herd of retries; a ``Retry-After`` from the provider is a floor, never cut.
     """
-    ceiling = min(settings.cap_s, settings.base_s * (2**attempt))
-    jitter = (rng or random).uniform(0.0, ceiling)
-    if error.retry_after is not None:
-        return max(error.retry_after, jitter)
-    return jitter
+    return Backoff(settings.base_s, settings.cap_s).delay(attempt, error.retry_after, rng)
 
 
 def should_retry(error: ProviderError) -> bool:

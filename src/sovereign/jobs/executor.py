@@ -28,6 +28,7 @@ from pgqueuer.domain import errors as pgq_errors
 from pgqueuer.domain import models
 from pydantic import ValidationError
 
+from sovereign.backoff import Backoff
 from sovereign.jobs.registry import JobContext, JobRegistry, UnknownJobError, decode_payload
 
 log = logging.getLogger("sovereign.jobs")
@@ -51,8 +52,7 @@ def backoff_delay(attempt: int, base_s: float, max_s: float, rng: random.Random 
     Half the cap is kept so a retry never fires at once after a failure; the
     other half is random so a burst of failures does not retry in lockstep.
     """
-    cap = min(max_s, base_s * (2 ** max(attempt - 1, 0)))
-    return rng.uniform(cap / 2, cap)
+    return Backoff(base_s, max_s, floor=0.5).delay(attempt - 1, rng=rng)
 
 
 @dataclass

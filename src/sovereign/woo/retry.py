@@ -18,6 +18,8 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
+from sovereign.backoff import Backoff
+
 __all__ = ["RetryPolicy", "IDEMPOTENT_METHODS", "RETRYABLE_STATUSES", "parse_retry_after"]
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
@@ -49,8 +51,7 @@ class RetryPolicy:
         """Seconds to wait before retry number ``attempt + 1``; ``None``: do not wait, give up."""
         if retry_after is not None and retry_after > self.max_retry_after:
             return None
-        backoff = self.rng.uniform(0.0, min(self.backoff_max, self.backoff_base * (2**attempt)))
-        return max(backoff, retry_after or 0.0)
+        return Backoff(self.backoff_base, self.backoff_max).delay(attempt, retry_after or 0.0, self.rng)
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
