@@ -12,6 +12,7 @@ from sovereign.domain.fraud_rules import score
 from sovereign.domain.orders import Order
 from sovereign.gateway import CUSTOMER_PERSONAL, ChatRequest
 from sovereign_testkit.fixtures import load_json
+from sovereign.features.prompts import chat_messages
 
 
 def order() -> Order:
@@ -21,7 +22,7 @@ def order() -> Order:
 def fraud_request(o: Order | None = None, **kw: object) -> ChatRequest:
     """The fraud feature's real prompt for the captured order, as the feature sends it."""
     o = o or order()
-    messages = build_llm_messages(o, score(o, OrderHistory(), FraudConfig()))
+    messages = chat_messages(build_llm_messages(o, score(o, OrderHistory(), FraudConfig())))
     kw.setdefault("json_schema", LLM_ANSWER_SCHEMA)
     return ChatRequest(messages=messages, feature="fraud", data_class=CUSTOMER_PERSONAL, record=o.personal_fields(),
                        **kw)  # type: ignore[arg-type]

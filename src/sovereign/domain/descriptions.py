@@ -25,7 +25,7 @@ from typing import Any
 
 from sovereign.domain.claims import CLAIM_TERMS, invented_facts
 from sovereign.domain.products import Product, attribute_pairs, plain_text
-from sovereign.gateway.types import Message
+from sovereign.domain.prompts import PromptMessage
 
 __all__ = [
     "CLAIM_TERMS",
@@ -137,7 +137,7 @@ def _data_block(f: ProductFacts) -> str:
     return f"<{DATA_TAG}>\n{body}\n</{DATA_TAG}>"
 
 
-def build_messages(f: ProductFacts, tone: str | None = None, bounds: Bounds = Bounds()) -> list[Message]:
+def build_messages(f: ProductFacts, tone: str | None = None, bounds: Bounds = Bounds()) -> list[PromptMessage]:
     """The chat messages asking for one description. The product text sits in a delimited JSON data block."""
     system = (
         "You write product descriptions for an online shop.\n"
@@ -153,7 +153,7 @@ def build_messages(f: ProductFacts, tone: str | None = None, bounds: Bounds = Bo
         f"Tone: {_safe_tone(tone)}."
     )
     user = f"Write the description for this product.\n\n{_data_block(f)}"
-    return [Message("system", system), Message("user", user)]
+    return [PromptMessage("system", system), PromptMessage("user", user)]
 
 
 def answer_schema(bounds: Bounds = Bounds()) -> dict[str, Any]:

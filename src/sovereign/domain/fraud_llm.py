@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from ..gateway.types import Message
+from .prompts import PromptMessage
 from . import reference
 from .fraud_rules import RulesResult
 from .orders import Address, Order
@@ -90,7 +90,7 @@ def order_data(order: Order) -> dict[str, Any]:
     }
 
 
-def build_llm_messages(order: Order, rules_result: RulesResult) -> list[Message]:
+def build_llm_messages(order: Order, rules_result: RulesResult) -> list[PromptMessage]:
     """System prompt, then one user message: the rules' findings (ours) and the order (data)."""
     findings = "\n".join(f"- {r.text} (+{r.weight})" for r in rules_result.reasons) or "- none"
     block = _escape(json.dumps(order_data(order), ensure_ascii=False, indent=1))
@@ -100,7 +100,7 @@ def build_llm_messages(order: Order, rules_result: RulesResult) -> list[Message]
         f"<order_data>\n{block}\n</order_data>\n\n"
         "Reply with the JSON object only."
     )
-    return [Message("system", SYSTEM_PROMPT), Message("user", user)]
+    return [PromptMessage("system", SYSTEM_PROMPT), PromptMessage("user", user)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from typing import Literal
 from sovereign.domain.descriptions import Bounds, build_messages, clean, facts, template, validate
 from sovereign.domain.products import Product
 from sovereign.gateway import PUBLIC, ChatRequest, Gateway, GatewayError
+from sovereign.features.prompts import chat_messages
 
 __all__ = ["Described", "Describer", "to_html"]
 
@@ -81,7 +82,7 @@ class Describer:
         if self.gateway is None:
             return Described(template(f, tone), "template", "fallback_only")
         request = ChatRequest(
-            messages=build_messages(f, tone, self.bounds),
+            messages=chat_messages(build_messages(f, tone, self.bounds)),
             feature=self.feature,
             data_class=PUBLIC,
             deadline=time.monotonic() + self.timeout_s,

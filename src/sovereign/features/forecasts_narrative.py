@@ -33,6 +33,7 @@ from sovereign.domain.forecast import (
 from sovereign.features.forecasts_run import ForecastRun
 from sovereign.gateway import PUBLIC, ChatRequest, GatewayError
 from sovereign.jobs import BulkItem, Scheduled
+from sovereign.features.prompts import chat_messages
 
 if TYPE_CHECKING:
     from sovereign.runtime import Runtime
@@ -114,7 +115,7 @@ async def write_narrative(rt: "Runtime", args: NarrativeArgs, *, timeout_s: floa
     """Ask for the batch's narrative and store it (or its absence). Returns the row's status."""
     items = [r.item() for r in args.rows]
     request = ChatRequest(
-        messages=build_narrative_messages(args.category, items, args.as_of),
+        messages=chat_messages(build_narrative_messages(args.category, items, args.as_of)),
         feature="forecasts",
         data_class=PUBLIC,
         deadline=time.monotonic() + timeout_s,

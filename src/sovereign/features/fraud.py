@@ -34,7 +34,7 @@ from sovereign.woo.errors import CredentialsError, NotFoundError, PermissionDeni
 
 from .fraud_review import NOT_NEEDED, SKIPPED, review_order
 from .fraud_scoring import FraudSettings, InvalidFraudSettings, Scored, conclude, rules_for
-from .fraud_store import FraudRecord, FraudRepository
+from sovereign.store.fraud_results import FraudRecord, FraudRepository
 from .fraud_writeback import write_back
 
 __all__ = [

@@ -31,7 +31,7 @@ from sovereign.store.stores import StoreRecord
 from .fraud import schedule_rescore
 from .fraud_review import NOT_NEEDED, SKIPPED, Review, review_order
 from .fraud_scoring import FraudSettings, Scored, conclude, rules_for
-from .fraud_store import FraudRecord, FraudRepository
+from sovereign.store.fraud_results import FraudRecord, FraudRepository
 
 __all__ = ["BUDGET_S", "LLM_BUDGET_S", "InlineResult", "score_inline"]
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from sovereign.domain.fraud import LLM_ANSWER_SCHEMA, LlmAnswer, RulesResult, build_llm_messages, parse_llm_answer
 from sovereign.domain.orders import Order
 from sovereign.gateway import CUSTOMER_PERSONAL, ChatRequest, Gateway, GatewayError
+from sovereign.features.prompts import chat_messages
 
 __all__ = ["FEATURE", "NOT_NEEDED", "PERMANENT_STATES", "SKIPPED", "Review", "review_order"]
 
@@ -71,7 +72,7 @@ async def review_order(
     start = time.monotonic()
     grace = min(_GRACE_S, timeout_s * 0.1)  # the gateway honours its deadline; the cut-off bounds a stray call
     request = ChatRequest(
-        messages=build_llm_messages(order, rules),
+        messages=chat_messages(build_llm_messages(order, rules)),
         feature=FEATURE,
         data_class=CUSTOMER_PERSONAL,
         json_schema=LLM_ANSWER_SCHEMA,

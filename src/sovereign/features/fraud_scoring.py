@@ -33,7 +33,7 @@ from sovereign.domain.fraud import (
 from sovereign.domain.orders import Order
 
 from .fraud_review import Review
-from .fraud_store import FraudRepository, category_ids
+from sovereign.store.fraud_results import FraudRepository, category_ids
 
 __all__ = [
     "DEFAULT_RESCORE_DELAY_S",
