@@ -41,9 +41,9 @@ from typing import Any
 
 import httpx
 
-from sovereign.features.policies import assistants
-from sovereign.features.policies_ingest import index_run, read_documents
-from sovereign.features.policies_store import collection_for_store
+from sovereign.features.assistants.policies import assistants
+from sovereign.features.assistants.ingest import index_run, read_documents
+from sovereign.features.assistants.index_store import collection_for_store
 from sovereign.gateway import Gateway, GatewaySettings, ProviderConfig
 from sovereign.gateway.config import BreakerSettings, DegradedSettings, RetrySettings, Timeouts
 from sovereign.settings import Settings

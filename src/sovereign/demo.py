@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sovereign.features.connect import connect_store
+from sovereign.features.storesync.connect import connect_store
 from sovereign.settings import Settings
 from sovereign.store.database import resolve_url
 from sovereign_testkit.fake_woo import FakeWooStore

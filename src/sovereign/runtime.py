@@ -25,7 +25,12 @@ log = logging.getLogger("sovereign.runtime")
 def build_registry() -> JobRegistry:
     """Every job handler and recurring schedule of the service."""
     registry = JobRegistry()
-    from sovereign.features import descriptions, forecasts, fraud, maintenance, policies, reconcile
+    from sovereign.features import maintenance
+    from sovereign.features.assistants import policies
+    from sovereign.features.descriptions import jobs as descriptions
+    from sovereign.features.forecasts import jobs as forecasts
+    from sovereign.features.fraud import jobs as fraud
+    from sovereign.features.storesync import reconcile
 
     for feature in (maintenance, fraud, descriptions, forecasts, reconcile, policies):
         feature.register(registry)

@@ -51,7 +51,7 @@ class Service:
 
     @property
     def parts(self) -> Any:
-        from sovereign.features.policies import assistants
+        from sovereign.features.assistants.policies import assistants
 
         return assistants(self.runtime)
 
@@ -63,7 +63,7 @@ class Service:
 
     async def ingest(self, collection: str, folder: Path, *, prune: bool = False) -> Any:
         """Stage the folder's documents and index them (the job's own function, run here)."""
-        from sovereign.features.policies_ingest import index_run, read_documents
+        from sovereign.features.assistants.ingest import index_run, read_documents
 
         parts = self.parts
         run = await parts.store.stage(collection, read_documents(folder), prune=prune)

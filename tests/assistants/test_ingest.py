@@ -10,7 +10,7 @@ from typing import Iterator
 import pytest
 from typer.testing import CliRunner
 
-from sovereign.features.policies_ingest import JOB
+from sovereign.features.assistants.ingest import JOB
 from sovereign.settings import get_settings
 from tests.assistants.conftest import DATA, Service, llm_gateway, running
 from tests.assistants.docs import docx_bytes, pdf_bytes
@@ -96,7 +96,7 @@ async def test_an_unreadable_document_fails_alone_and_its_old_passages_go(svc: S
 
 
 async def test_ingestion_is_a_durable_job_a_worker_runs_with_progress(svc: Service) -> None:
-    from sovereign.features.policies_ingest import read_documents
+    from sovereign.features.assistants.ingest import read_documents
 
     rt = svc.runtime
     assert JOB in rt.registry

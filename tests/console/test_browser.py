@@ -8,8 +8,8 @@ from typing import AsyncIterator
 
 import pytest
 
-from sovereign.features.descriptions_describe import Described, to_html
-from sovereign.features.descriptions_drafts import DraftRepository
+from sovereign.features.descriptions.describe import Described, to_html
+from sovereign.features.descriptions.drafts import DraftRepository
 
 from tests.console.conftest import PASSWORD, STORE, USER, Console
 

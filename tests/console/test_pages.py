@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from sovereign.features.descriptions_describe import Described, to_html
-from sovereign.features.descriptions_drafts import DraftRepository
+from sovereign.features.descriptions.describe import Described, to_html
+from sovereign.features.descriptions.drafts import DraftRepository
 from sovereign.gateway import ChatRequest, GatewayError
 from sovereign.gateway.events import OverrideChanged
 

@@ -9,7 +9,7 @@ from sovereign.drills.monitor import Sample
 from sovereign.drills.orders import burst_orders, personal_values
 from sovereign.drills.scenarios import SCENARIOS, Timing, select
 from sovereign.drills.timings import AuditEvent, database_timings, first_stable, provider_timings, worker_timings
-from sovereign.features.routing import SCORABLE_STATUSES
+from sovereign.features.storesync.routing import SCORABLE_STATUSES
 from sovereign_testkit.fixtures import load_json
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)

@@ -11,8 +11,8 @@ import pytest
 
 from sovereign.domain.descriptions import facts, template, validate
 from sovereign.domain.products import Product
-from sovereign.features.descriptions import to_html
-from sovereign.features.routing import DESCRIPTION_STATUS_META, DRAFT_META
+from sovereign.features.descriptions.jobs import to_html
+from sovereign.features.storesync.routing import DESCRIPTION_STATUS_META, DRAFT_META
 from sovereign_testkit.fake_llm import FakeLLM
 from sovereign_testkit.fake_woo import FakeWooStore
 from sovereign.woo.client import WooClient

@@ -8,7 +8,7 @@ from typing import Any, AsyncIterator
 
 import pytest
 
-from sovereign.features.descriptions import (
+from sovereign.features.descriptions.jobs import (
     DraftError,
     DraftNotFound,
     DraftRepository,
@@ -18,7 +18,7 @@ from sovereign.features.descriptions import (
     reject_draft,
     schedule_bulk,
 )
-from sovereign.features.routing import DESCRIPTION_STATUS_META, DRAFT_META
+from sovereign.features.storesync.routing import DESCRIPTION_STATUS_META, DRAFT_META
 from sovereign_testkit.fake_llm import FakeLLM
 from sovereign_testkit.fake_woo import FakeWooStore
 from tests.features.conftest import STORE, Service, gateway_for, running

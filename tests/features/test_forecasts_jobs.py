@@ -11,7 +11,7 @@ from typing import Any, AsyncIterator
 import pytest
 
 from sovereign.domain.forecast import META_FORECAST_MODEL, META_STOCK_NEEDED, NarrativeItem
-from sovereign.features.forecasts import (
+from sovereign.features.forecasts.jobs import (
     NarrativeArgs,
     NarrativeRow,
     run_forecast,

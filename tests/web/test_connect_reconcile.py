@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sovereign.features.connect import ConnectError, connect_store, delivery_url
+from sovereign.features.storesync.connect import ConnectError, connect_store, delivery_url
 from sovereign.jobs import JobContext
 from sovereign_testkit.fake_woo import FakeWooStore
 from tests.web.conftest import Service

@@ -21,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 
 from sovereign.commands.common import console, err
 from sovereign.domain.products import Product
-from sovereign.features.descriptions_describe import Described, Describer
+from sovereign.features.descriptions.describe import Described, Describer
 from sovereign.gateway import Gateway
 from sovereign.settings import Settings, get_settings
 from sovereign.woo.product_csv import DescribeReport, describe_csv, progress_path

@@ -23,7 +23,7 @@ def connect(
     settings_json: Optional[str] = typer.Option(None, "--settings", help='store settings as JSON, e.g. {"description_mode":"review"}'),
 ) -> None:
     """Connect a store: check the key (read/write), register webhooks with a fresh secret, save it."""
-    from sovereign.features.connect import ConnectError, connect_store
+    from sovereign.features.storesync.connect import ConnectError, connect_store
 
     s = get_settings()
     base = public_url or s.public_url or f"http://{s.host}:{s.port}"

@@ -25,7 +25,7 @@ from typing import Any, Iterable
 import asyncpg
 
 from sovereign.audit import verify
-from sovereign.features.fraud_review import PERMANENT_STATES
+from sovereign.features.fraud.review import PERMANENT_STATES
 
 from .processes import FakeProvider
 from .residency import Leaks, find_leaks

@@ -23,7 +23,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from sovereign.features.connect import connect_store
+from sovereign.features.storesync.connect import connect_store
 from sovereign.store.api_keys import ApiKeyRepository
 from sovereign.store.database import create_pool
 from sovereign.store.stores import StoreRepository

@@ -10,7 +10,7 @@
 
 401 without a valid key, 403 for a key without the ``fraud`` feature, 400 for
 a body that is not an order, 404 for an unknown store. Nothing is written to
-WooCommerce; see ``sovereign.features.fraud_inline`` for the time budget.
+WooCommerce; see ``sovereign.features.fraud.inline`` for the time budget.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from sovereign.features.fraud_inline import score_inline
-from sovereign.features.fraud_scoring import InvalidFraudSettings
+from sovereign.features.fraud.inline import score_inline
+from sovereign.features.fraud.scoring import InvalidFraudSettings
 from sovereign.store.api_keys import ApiKey
 from sovereign.web.auth import require_feature
 from sovereign.web.errors import ApiError

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from prometheus_client import Counter
 
-from sovereign.features.ingest import ingest
+from sovereign.features.storesync.ingest import ingest
 from sovereign.woo.webhooks import InvalidDelivery, header, is_ping, parse_delivery, verify_signature
 from sovereign.web.errors import error_response
 

@@ -17,7 +17,7 @@ import logging
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 
-from sovereign.features.descriptions_drafts import DraftError, DraftRepository, approve_draft, reject_draft
+from sovereign.features.descriptions.drafts import DraftError, DraftRepository, approve_draft, reject_draft
 from sovereign.woo.errors import WooError
 
 from .accounts import Session

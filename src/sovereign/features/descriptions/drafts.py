@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any, Mapping
 import asyncpg
 
 from sovereign.domain.descriptions import clean
-from sovereign.features.descriptions_describe import Described, to_html
-from sovereign.features.routing import DESCRIPTION_STATUS_META, DRAFT_META
+from sovereign.features.descriptions.describe import Described, to_html
+from sovereign.features.storesync.routing import DESCRIPTION_STATUS_META, DRAFT_META
 from sovereign.woo.client import WooClient
 
 if TYPE_CHECKING:

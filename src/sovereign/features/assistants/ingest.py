@@ -24,10 +24,10 @@ from pydantic import BaseModel
 from sovereign.embeddings import Embedder, EmbeddingUnavailable
 from sovereign.jobs import JobContext, NonRetryableError
 
-from .policies_audit import AssistantSettings
-from .policies_chunk import chunk_sections
-from .policies_parse import FORMATS, UnsupportedDocument, format_of, parse_document
-from .policies_store import IngestRun, PolicyStore, StagedDocument
+from sovereign.features.assistants.audit import AssistantSettings
+from sovereign.features.assistants.chunk import chunk_sections
+from sovereign.features.assistants.parse import FORMATS, UnsupportedDocument, format_of, parse_document
+from sovereign.features.assistants.index_store import IngestRun, PolicyStore, StagedDocument
 
 __all__ = ["IngestArgs", "JOB", "MAX_DOCUMENT_BYTES", "index_run", "ingest_job", "read_documents"]
 
@@ -118,7 +118,7 @@ async def index_run(
 
 
 async def ingest_job(args: IngestArgs, ctx: JobContext) -> None:
-    from .policies import assistants
+    from sovereign.features.assistants.policies import assistants
 
     parts = assistants(ctx.resources["runtime"])
     await index_run(parts.store, parts.embedder, args.run_id, parts.settings)

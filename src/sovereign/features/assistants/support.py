@@ -29,11 +29,11 @@ from sovereign.embeddings import Embedder
 from sovereign.gateway import CUSTOMER_PERSONAL, PUBLIC, ChatRequest, Gateway, GatewayError
 from sovereign.store.stores import StoreRecord
 
-from .policies_answer import ground, prompt, relevant, strip_citations
-from .policies_audit import AssistantSettings, AuditEntry, AuditLog
-from .policies_store import Passage, PolicyStore, collection_for_store
-from .support_cache import SupportCache, cacheable, email_in, normalize_question, order_number_in, question_key
-from .support_orders import order_status
+from sovereign.features.assistants.answer import ground, prompt, relevant, strip_citations
+from sovereign.features.assistants.audit import AssistantSettings, AuditEntry, AuditLog
+from sovereign.features.assistants.index_store import Passage, PolicyStore, collection_for_store
+from sovereign.features.assistants.support_cache import SupportCache, cacheable, email_in, normalize_question, order_number_in, question_key
+from sovereign.features.assistants.support_orders import order_status
 
 __all__ = ["FEATURE", "SupportAnswer", "SupportDesk"]
 

@@ -28,9 +28,9 @@ from sovereign.domain.orders import Order
 from sovereign.store.database import CONNECTION_LOST
 from sovereign.store.stores import StoreRecord
 
-from .fraud import schedule_rescore
-from .fraud_review import NOT_NEEDED, SKIPPED, Review, review_order
-from .fraud_scoring import FraudSettings, Scored, conclude, rules_for
+from sovereign.features.fraud.jobs import schedule_rescore
+from sovereign.features.fraud.review import NOT_NEEDED, SKIPPED, Review, review_order
+from sovereign.features.fraud.scoring import FraudSettings, Scored, conclude, rules_for
 from sovereign.store.fraud_results import FraudRecord, FraudRepository
 
 __all__ = ["BUDGET_S", "LLM_BUDGET_S", "InlineResult", "score_inline"]

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from .policies_parse import Section
+from sovereign.features.assistants.parse import Section
 
 __all__ = ["Chunk", "chunk_sections"]
 

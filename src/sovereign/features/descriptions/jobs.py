@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Any, Iterable, Literal, Mapping
 from pydantic import BaseModel
 
 from sovereign.domain.products import Product
-from sovereign.features.descriptions_describe import Described, Describer, to_html
-from sovereign.features.descriptions_drafts import (
+from sovereign.features.descriptions.describe import Described, Describer, to_html
+from sovereign.features.descriptions.drafts import (
     Draft,
     DraftError,
     DraftNotFound,
@@ -40,7 +40,7 @@ from sovereign.features.descriptions_drafts import (
     put_product,
     reject_draft,
 )
-from sovereign.features.routing import DESCRIPTION_STATUS_META, DRAFT_META
+from sovereign.features.storesync.routing import DESCRIPTION_STATUS_META, DRAFT_META
 from sovereign.jobs import BulkItem, JobContext, JobRegistry, Scheduled
 from sovereign.woo.errors import NotFoundError
 

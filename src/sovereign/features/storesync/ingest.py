@@ -14,7 +14,7 @@ from typing import Any
 
 import asyncpg
 
-from sovereign.features.routing import Plan, plan_delivery
+from sovereign.features.storesync.routing import Plan, plan_delivery
 from sovereign.jobs import JobQueue
 from sovereign.store.stores import StoreRecord
 from sovereign.woo.webhooks import WebhookDelivery

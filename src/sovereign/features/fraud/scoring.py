@@ -32,7 +32,7 @@ from sovereign.domain.fraud import (
 )
 from sovereign.domain.orders import Order
 
-from .fraud_review import Review
+from sovereign.features.fraud.review import Review
 from sovereign.store.fraud_results import FraudRepository, category_ids
 
 __all__ = [

@@ -2,7 +2,7 @@
 
 A collection's ``version`` goes up with every change to what it answers from
 (a document indexed, replaced or removed); caches of answers derived from a
-collection key on it (``sovereign.features.support_cache``). Search is an
+collection key on it (``sovereign.features.assistants.support_cache``). Search is an
 exact cosine scan with pgvector (``<=>``) over the asked collections: policy
 sets are small, and exact search never misses a passage a filter hid from an
 approximate index.
@@ -18,7 +18,7 @@ from typing import Any, Sequence
 import asyncpg
 import numpy as np
 
-from .policies_chunk import Chunk
+from sovereign.features.assistants.chunk import Chunk
 
 __all__ = [
     "DocumentRow",

@@ -30,7 +30,7 @@ from sovereign.domain.forecast import (
     month_end,
     narrative_batches,
 )
-from sovereign.features.forecasts_run import ForecastRun
+from sovereign.features.forecasts.run import ForecastRun
 from sovereign.gateway import PUBLIC, ChatRequest, GatewayError
 from sovereign.jobs import BulkItem, Scheduled
 from sovereign.features.prompts import chat_messages

@@ -26,7 +26,7 @@ from typing import Any, Mapping
 from sovereign.domain.fraud import META_REASONS, META_SCORE
 from sovereign.woo.client import WooClient
 
-from .fraud_scoring import Scored
+from sovereign.features.fraud.scoring import Scored
 
 __all__ = ["HOLDABLE", "SCORABLE", "WriteBack", "write_back"]
 

@@ -34,10 +34,10 @@ from sovereign.gateway import HR_PERSONAL, ChatRequest, Gateway, GatewayError
 from sovereign.jobs import JobRegistry
 from sovereign.store.api_keys import ApiKey
 
-from .policies_answer import ground, prompt, relevant
-from .policies_audit import AssistantSettings, AuditEntry, AuditLog, assistant_settings
-from .policies_ingest import JOB, IngestArgs, ingest_job
-from .policies_store import Passage, PolicyStore
+from sovereign.features.assistants.answer import ground, prompt, relevant
+from sovereign.features.assistants.audit import AssistantSettings, AuditEntry, AuditLog, assistant_settings
+from sovereign.features.assistants.ingest import JOB, IngestArgs, ingest_job
+from sovereign.features.assistants.index_store import Passage, PolicyStore
 
 __all__ = [
     "FEATURE",
@@ -194,7 +194,7 @@ class Assistants:
     embedder: Embedder
     audit: AuditLog
     policies: PolicyAssistant
-    support: Any  # sovereign.features.support.SupportDesk
+    support: Any  # sovereign.features.assistants.support.SupportDesk
 
 
 def assistants(rt: Any) -> Assistants:
@@ -203,7 +203,7 @@ def assistants(rt: Any) -> Assistants:
     The embedder is ``rt.resources["embedder"]`` when set, else the process's local MiniLM."""
     parts = rt.resources.get("assistants")
     if parts is None:
-        from .support import SupportDesk
+        from sovereign.features.assistants.support import SupportDesk
 
         settings = assistant_settings(rt.settings)
         embedder = rt.resources.setdefault("embedder", local_embedder())

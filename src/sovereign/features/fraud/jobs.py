@@ -32,10 +32,10 @@ from sovereign.jobs import JobContext, JobQueue, JobRegistry, NonRetryableError,
 from sovereign.store.stores import StoreRecord
 from sovereign.woo.errors import CredentialsError, NotFoundError, PermissionDeniedError
 
-from .fraud_review import NOT_NEEDED, SKIPPED, review_order
-from .fraud_scoring import FraudSettings, InvalidFraudSettings, Scored, conclude, rules_for
+from sovereign.features.fraud.review import NOT_NEEDED, SKIPPED, review_order
+from sovereign.features.fraud.scoring import FraudSettings, InvalidFraudSettings, Scored, conclude, rules_for
 from sovereign.store.fraud_results import FraudRecord, FraudRepository
-from .fraud_writeback import write_back
+from sovereign.features.fraud.writeback import write_back
 
 __all__ = [
     "AiReviewUnavailable",

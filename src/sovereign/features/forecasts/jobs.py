@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
-from sovereign.features.forecasts_narrative import (
+from sovereign.features.forecasts.narrative import (
     NARRATIVE_JOB,
     NarrativeArgs,
     NarrativeRow,
@@ -30,7 +30,7 @@ from sovereign.features.forecasts_narrative import (
     unsupported_numbers,
     write_narrative,
 )
-from sovereign.features.forecasts_run import HISTORY_DAYS, ForecastRun, ProductForecast, run_forecast
+from sovereign.features.forecasts.run import HISTORY_DAYS, ForecastRun, ProductForecast, run_forecast
 from sovereign.jobs import BulkItem, JobContext, JobRegistry, Scheduled
 
 if TYPE_CHECKING:

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta, timezone
 
 from pydantic import BaseModel
 
-from sovereign.features.connect import TOPICS, delivery_url
-from sovereign.features.ingest import ingest, synthetic_delivery
+from sovereign.features.storesync.connect import TOPICS, delivery_url
+from sovereign.features.storesync.ingest import ingest, synthetic_delivery
 from sovereign.jobs import JobContext, JobRegistry
 
 log = logging.getLogger("sovereign.reconcile")

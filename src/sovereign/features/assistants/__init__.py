@@ -1,0 +1,1 @@
+"""Back-office assistants: policy documents (ingest, index, grounded answers) and shopper support."""

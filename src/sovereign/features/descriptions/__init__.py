@@ -1,0 +1,1 @@
+"""Product descriptions: generation from the product's facts, validation, drafts and review."""

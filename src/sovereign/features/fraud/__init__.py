@@ -1,0 +1,1 @@
+"""Fraud holds: rules, the AI review of the uncertain band, inline checkout scoring, write-back."""

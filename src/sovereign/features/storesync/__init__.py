@@ -1,0 +1,1 @@
+"""Store sync: connecting a store, taking in webhook deliveries, routing them to jobs, reconciliation."""
