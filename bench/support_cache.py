@@ -41,7 +41,7 @@ from typing import Any
 
 import httpx
 
-from sovereign.features.assistants.policies import assistants
+from sovereign.features.assistants.parts import assistants
 from sovereign.features.assistants.ingest import index_run, read_documents
 from sovereign.features.assistants.index_store import collection_for_store
 from sovereign.gateway import Gateway, GatewaySettings, ProviderConfig

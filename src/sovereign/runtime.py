@@ -11,13 +11,25 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from sovereign.audit import AuditWriter
+from sovereign.embeddings import Embedder, local_embedder
+from sovereign.features import maintenance
+from sovereign.features.assistants import jobs as assistants_jobs
+from sovereign.features.assistants.parts import Assistants, build_assistants
+from sovereign.features.descriptions import jobs as descriptions
+from sovereign.features.forecasts import jobs as forecasts
+from sovereign.features.fraud import jobs as fraud
+from sovereign.features.storesync import reconcile
 from sovereign.gateway import Gateway
-from sovereign.jobs import JobQueue, JobRegistry, QueueInspector, Worker
+from sovereign.jobs import JobQueue, JobRegistry, NonRetryableError, QueueInspector, Worker
+from sovereign.overrides_sync import OverrideSync
 from sovereign.settings import Settings
 from sovereign.store.database import Database, open_database
 from sovereign.store.api_keys import ApiKeyRepository, KeyRateLimiter
 from sovereign.store.stores import StoreRecord, StoreRepository
 from sovereign.woo.client import WooClient
+from sovereign.gateway_setup import build_gateway
+from sovereign.metrics import EventFanout
 
 log = logging.getLogger("sovereign.runtime")
 
@@ -25,20 +37,16 @@ log = logging.getLogger("sovereign.runtime")
 def build_registry() -> JobRegistry:
     """Every job handler and recurring schedule of the service."""
     registry = JobRegistry()
-    from sovereign.features import maintenance
-    from sovereign.features.assistants import policies
-    from sovereign.features.descriptions import jobs as descriptions
-    from sovereign.features.forecasts import jobs as forecasts
-    from sovereign.features.fraud import jobs as fraud
-    from sovereign.features.storesync import reconcile
-
-    for feature in (maintenance, fraud, descriptions, forecasts, reconcile, policies):
+    for feature in (maintenance, fraud, descriptions, forecasts, reconcile, assistants_jobs):
         feature.register(registry)
     return registry
 
 
 @dataclass
 class Runtime:
+    """Every part of one process, typed. Features see it through their ports
+    (``features.services.FeatureServices``, ``features.assistants.parts.AssistantsServices``)."""
+
     settings: Settings
     db: Database
     registry: JobRegistry
@@ -48,9 +56,22 @@ class Runtime:
     gateway: Gateway
     api_keys: ApiKeyRepository
     key_limiter: KeyRateLimiter = field(default_factory=KeyRateLimiter)
+    audit: AuditWriter | None = None  # the service's own gateway writes every call here
+    override_sync: OverrideSync | None = None
+    embedder: Embedder | None = None  # None: the process's local MiniLM, made on first use
+    # web-only state (the console's login throttle and last audit check, /metrics' collector)
     resources: dict[str, Any] = field(default_factory=dict)
 
-    _woo: dict[str, Any] = field(default_factory=dict)
+    _woo: dict[str, tuple[int, WooClient]] = field(default_factory=dict)
+    _assistants: Assistants | None = None
+
+    def assistants(self) -> Assistants:
+        """The assistants (policy answers, shopper support), built on first use."""
+        if self._assistants is None:
+            if self.embedder is None:
+                self.embedder = local_embedder()
+            self._assistants = build_assistants(self, self.embedder)
+        return self._assistants
 
     def woo(self, store: StoreRecord) -> WooClient:
         """The store's REST client, one per store per process (its concurrency limit is per store)."""
@@ -64,39 +85,29 @@ class Runtime:
         return entry[1]
 
     async def store_or_fail(self, store_id: str) -> StoreRecord:
-        from sovereign.jobs import NonRetryableError
-
         store = await self.stores.get(store_id)
         if store is None:
             raise NonRetryableError(f"store {store_id!r} is not connected")
         return store
 
     def worker(self, **kw: Any) -> Worker:
-        return Worker(self.db.pool, self.registry, self.settings, resources=self.resources, **kw)
+        return Worker(self.db.pool, self.registry, self.settings, services=self, **kw)
 
     async def close(self) -> None:
         for _, client in self._woo.values():
             await client.aclose()
-        sync = self.resources.get("override_sync")
-        if sync is not None:
-            await sync.aclose()
+        if self.override_sync is not None:
+            await self.override_sync.aclose()
         await self.gateway.aclose()
-        audit = self.resources.get("audit")
-        if audit is not None:
-            await audit.aclose()  # flushes what the gateway emitted last
+        if self.audit is not None:
+            await self.audit.aclose()  # flushes what the gateway emitted last
         await self.db.close()
 
 
 async def open_runtime(settings: Settings, *, migrate: bool = True, gateway: Gateway | None = None) -> Runtime:
     """Open the database and wire every part. ``gateway`` replaces the configured one (tests, drills)."""
-    from sovereign.gateway_setup import build_gateway
-
-    from sovereign.audit import AuditWriter
-
     db = await open_database(settings, migrate=migrate)
     registry = build_registry()
-    from sovereign.metrics import EventFanout
-    from sovereign.overrides_sync import OverrideSync
 
     audit = sync = None
     if gateway is None:  # the service's own gateway: every data flow goes to the audit log
@@ -119,9 +130,8 @@ async def open_runtime(settings: Settings, *, migrate: bool = True, gateway: Gat
         stores=StoreRepository(db.pool),
         gateway=gateway,
         api_keys=ApiKeyRepository(db.pool),
-    )
-    rt.resources.update(
-        {"pool": db.pool, "queue": rt.queue, "settings": settings, "runtime": rt, "audit": audit, "override_sync": sync}
+        audit=audit,
+        override_sync=sync,
     )
     return rt
 

@@ -51,7 +51,7 @@ class Service:
 
     @property
     def parts(self) -> Any:
-        from sovereign.features.assistants.policies import assistants
+        from sovereign.features.assistants.parts import assistants
 
         return assistants(self.runtime)
 

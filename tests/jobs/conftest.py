@@ -46,7 +46,7 @@ async def run_worker(jpool: asyncpg.Pool) -> AsyncIterator[Callable[..., Worker]
     started: list[tuple[Worker, asyncio.Task[None]]] = []
 
     def start(**kw) -> Worker:
-        w = Worker(jpool, registry, test_settings(**kw.pop("settings", {})), resources={"pool": jpool}, **kw)
+        w = Worker(jpool, registry, test_settings(**kw.pop("settings", {})), services=jpool, **kw)
         started.append((w, asyncio.create_task(w.run())))
         return w
 

@@ -10,6 +10,7 @@ import asyncio
 import os
 import signal
 
+import asyncpg
 from pydantic import BaseModel
 
 from sovereign.jobs import JobContext, JobRegistry
@@ -30,16 +31,16 @@ class Tag(BaseModel):
 registry = JobRegistry()
 
 
-async def _start(ctx: JobContext, args: Tag) -> int:
-    pool = ctx.resources["pool"]
+async def _start(ctx: "JobContext[asyncpg.Pool]", args: Tag) -> int:
+    pool = ctx.services
     return await pool.fetchval(
         "INSERT INTO probe (job_id, name, tag, attempt, pid) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         ctx.job_id, ctx.name, args.tag, ctx.attempt, os.getpid(),
     )
 
 
-async def _finish(ctx: JobContext, row: int) -> None:
-    await ctx.resources["pool"].execute("UPDATE probe SET finished = clock_timestamp() WHERE id = $1", row)
+async def _finish(ctx: "JobContext[asyncpg.Pool]", row: int) -> None:
+    await ctx.services.execute("UPDATE probe SET finished = clock_timestamp() WHERE id = $1", row)
 
 
 @registry.job("test.sleep", group="capped")

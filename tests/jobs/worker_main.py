@@ -22,7 +22,7 @@ async def main(url: str, groups: list[str] | None) -> None:
     settings = Settings(database_url=url)
     settings.groups.setdefault("capped", GroupConfig(concurrency=2))
     pool = await create_pool(url, min_size=1, max_size=8)
-    worker = Worker(pool, registry, settings, groups=groups, resources={"pool": pool})
+    worker = Worker(pool, registry, settings, groups=groups, services=pool)
     print(f"worker {worker.id} ready", flush=True)
     await worker.run(install_signal_handlers=True)
     await pool.close()

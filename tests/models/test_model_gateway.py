@@ -56,6 +56,6 @@ async def test_the_openai_endpoint_serves_the_local_model(db_url: str, small_con
         assert body["usage"]["completion_tokens"] > 0 and time.monotonic() - started < 120
         from sovereign.audit import verify
 
-        await app.state.runtime.resources["audit"].flush()
+        await app.state.runtime.audit.flush()
         check = await verify(app.state.runtime.db.pool)
         assert check.ok and check.rows >= 1  # the call is in the hash-chained audit log

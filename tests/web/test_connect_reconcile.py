@@ -13,7 +13,7 @@ from tests.web.conftest import Service
 async def _run_job(service: Service, name: str, args: dict) -> None:
     rt = service.runtime
     spec = rt.registry.get(name)
-    ctx = JobContext(job_id=0, name=name, group=spec.group, attempt=1, max_attempts=1, scheduled_for=None, resources=rt.resources)
+    ctx = JobContext(job_id=0, name=name, group=spec.group, attempt=1, max_attempts=1, scheduled_for=None, services=rt)
     await spec.handler(spec.args_model.model_validate(args), ctx)
 
 

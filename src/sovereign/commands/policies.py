@@ -57,7 +57,7 @@ def ingest(
         raise typer.Exit(1)
 
     async def go() -> int:
-        from sovereign.features.assistants.policies import assistants
+        from sovereign.features.assistants.parts import assistants
 
         async with runtime() as rt:
             parts = assistants(rt)
@@ -212,7 +212,8 @@ def ask(
     """Ask as the operator (every collection; audited like API questions)."""
 
     async def go() -> None:
-        from sovereign.features.assistants.policies import NoLocalModel, assistants
+        from sovereign.features.assistants.parts import assistants
+        from sovereign.features.assistants.policies import NoLocalModel
 
         async with runtime() as rt:
             parts = assistants(rt)

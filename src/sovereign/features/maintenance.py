@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from sovereign.jobs import JobContext, JobRegistry, QueueInspector
+from sovereign.features.services import FeatureServices
 
 
 class PurgeArgs(BaseModel):
@@ -12,8 +13,8 @@ class PurgeArgs(BaseModel):
     log_older_than_days: float = 14
 
 
-async def purge(args: PurgeArgs, ctx: JobContext) -> None:
-    inspector = QueueInspector(ctx.resources["pool"])
+async def purge(args: PurgeArgs, ctx: JobContext[FeatureServices]) -> None:
+    inspector = QueueInspector(ctx.services.db.pool)
     await inspector.purge(
         failed_older_than_s=args.failed_older_than_days * 86400,
         log_older_than_s=args.log_older_than_days * 86400,

@@ -61,7 +61,7 @@ class SovereignExecutor(AbstractEntrypointExecutor):
     pool: asyncpg.Pool = None  # type: ignore[assignment]
     worker_id: uuid.UUID = None  # type: ignore[assignment]
     group: str = "default"
-    resources: Mapping[str, Any] = None  # type: ignore[assignment]
+    services: object = None
     stopping: asyncio.Event = None  # type: ignore[assignment]
 
     @classmethod
@@ -103,7 +103,7 @@ class SovereignExecutor(AbstractEntrypointExecutor):
             attempt=job.attempts + 1,
             max_attempts=spec.max_attempts,
             scheduled_for=job.execute_after,
-            resources=self.resources,
+            services=self.services,
         )
         try:
             if spec.timeout_s:

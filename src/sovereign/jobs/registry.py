@@ -20,7 +20,7 @@ import inspect
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Awaitable, Callable, Mapping
+from typing import Any, Awaitable, Callable, Generic, Mapping, TypeVar
 
 from croniter import croniter
 from pydantic import BaseModel
@@ -58,9 +58,17 @@ class CronSpec:
     args: Mapping[str, Any] = field(default_factory=dict)
 
 
+S = TypeVar("S")
+
+
 @dataclass
-class JobContext:
-    """What a running handler knows about its job, plus the shared resources of the worker."""
+class JobContext(Generic[S]):
+    """What a running handler knows about its job, and the services it was given.
+
+    ``services`` is the one typed object the worker was built with (the composition
+    root's ``Runtime`` in the service); each feature declares the part it uses as a
+    Protocol (``JobContext[FraudServices]``), so no handler looks anything up by name.
+    """
 
     job_id: int
     name: str
@@ -68,7 +76,7 @@ class JobContext:
     attempt: int  # 1-based: this run's number, takeovers included
     max_attempts: int
     scheduled_for: datetime
-    resources: Mapping[str, Any]
+    services: S
 
 
 def encode_payload(name: str, args: BaseModel | Mapping[str, Any]) -> bytes:

@@ -56,7 +56,7 @@ class Worker:
         settings: Settings,
         *,
         groups: list[str] | None = None,
-        resources: Mapping[str, Any] | None = None,
+        services: object = None,
         run_crons: bool = True,
         concurrency: int | None = None,
         batch_size: int | None = None,
@@ -69,7 +69,7 @@ class Worker:
         unknown = [g for g in self.groups if g not in settings.groups]
         if unknown:
             raise ValueError(f"unknown job group(s) {unknown}; configured: {sorted(settings.groups)}")
-        self.resources: dict[str, Any] = dict(resources or {})
+        self.services = services  # handed to every handler as ``ctx.services``
         self.run_crons = run_crons
         self.concurrency = concurrency or settings.worker_concurrency
         self.batch_size = batch_size or settings.worker_batch_size
@@ -78,7 +78,7 @@ class Worker:
         self._sm: SchedulerManager | None = None
 
     def _build_queue_manager(self) -> QueueManager:
-        qm = QueueManager(queries_for_pool(self.pool), resources=self.resources)
+        qm = QueueManager(queries_for_pool(self.pool))
         # pgqueuer reuses the QueueManager's id as queue_manager_id on picked rows.
         qm.queue_manager_id = self.id  # type: ignore[misc]
         for group in self.groups:
@@ -91,7 +91,7 @@ class Worker:
                     pool=self.pool,
                     worker_id=self.id,
                     group=group,
-                    resources=self.resources,
+                    services=self.services,
                     stopping=self.stopping,
                 ),
             )(dispatch_placeholder)

@@ -26,7 +26,7 @@ async def _preload_embeddings(rt: Runtime) -> None:
     try:
         if not await rt.db.fetchval("SELECT EXISTS (SELECT 1 FROM sovereign_policy_chunks)"):
             return
-        from sovereign.features.assistants.policies import assistants
+        from sovereign.features.assistants.parts import assistants
 
         await assistants(rt).embedder.load()
     except asyncio.CancelledError:

@@ -23,7 +23,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from sovereign.embeddings import EmbeddingUnavailable
-from sovereign.features.assistants.policies import AccessDenied, NoLocalModel, assistants, visible_collections
+from sovereign.features.assistants.parts import assistants
+from sovereign.features.assistants.policies import AccessDenied, NoLocalModel, visible_collections
 from sovereign.store.api_keys import ApiKey
 from sovereign.web.auth import require_feature
 from sovereign.web.errors import ApiError

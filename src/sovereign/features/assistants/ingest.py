@@ -28,6 +28,7 @@ from sovereign.features.assistants.audit import AssistantSettings
 from sovereign.features.assistants.chunk import chunk_sections
 from sovereign.features.assistants.parse import FORMATS, UnsupportedDocument, format_of, parse_document
 from sovereign.features.assistants.index_store import IngestRun, PolicyStore, StagedDocument
+from sovereign.features.assistants.parts import AssistantsServices
 
 __all__ = ["IngestArgs", "JOB", "MAX_DOCUMENT_BYTES", "index_run", "ingest_job", "read_documents"]
 
@@ -117,8 +118,6 @@ async def index_run(
     return await store.run(run_id)  # type: ignore[return-value]
 
 
-async def ingest_job(args: IngestArgs, ctx: JobContext) -> None:
-    from sovereign.features.assistants.policies import assistants
-
-    parts = assistants(ctx.resources["runtime"])
+async def ingest_job(args: IngestArgs, ctx: JobContext[AssistantsServices]) -> None:
+    parts = ctx.services.assistants()
     await index_run(parts.store, parts.embedder, args.run_id, parts.settings)

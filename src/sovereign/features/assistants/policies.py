@@ -1,6 +1,6 @@
 """The HR policy assistant: answers from the company's own documents, on local models only, with citations.
 
-    parts = assistants(runtime)                     # built once per process
+    parts = runtime.assistants()                    # built once per process (features/assistants/parts.py)
     allowed = await visible_collections(parts.store, key, ["hr-eu"])   # AccessDenied if not granted
     answer = await parts.policies.ask("How many days of annual leave?", allowed, api_key_id=key.id)
     answer.outcome   # "answered" | "not_in_policies" | "passages"
@@ -29,26 +29,20 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from sovereign.embeddings import Embedder, local_embedder
+from sovereign.embeddings import Embedder
 from sovereign.gateway import HR_PERSONAL, ChatRequest, Gateway, GatewayError
-from sovereign.jobs import JobRegistry
 from sovereign.store.api_keys import ApiKey
 
 from sovereign.features.assistants.answer import ground, prompt, relevant
 from sovereign.features.assistants.audit import AssistantSettings, AuditEntry, AuditLog, assistant_settings
-from sovereign.features.assistants.ingest import JOB, IngestArgs, ingest_job
 from sovereign.features.assistants.index_store import Passage, PolicyStore
 
 __all__ = [
     "FEATURE",
     "AccessDenied",
-    "Assistants",
-    "IngestArgs",
     "NoLocalModel",
     "PolicyAnswer",
     "PolicyAssistant",
-    "assistants",
-    "register",
     "visible_collections",
 ]
 
@@ -183,41 +177,3 @@ def _passages_only(intro: str, passages: list[Passage], **meta: Any) -> PolicyAn
 def _excerpt(text: str, words: int = 60) -> str:
     parts = text.split()
     return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
-
-
-@dataclass
-class Assistants:
-    """The assistants' parts, shared by the API, the CLI and the jobs of one process."""
-
-    settings: AssistantSettings
-    store: PolicyStore
-    embedder: Embedder
-    audit: AuditLog
-    policies: PolicyAssistant
-    support: Any  # sovereign.features.assistants.support.SupportDesk
-
-
-def assistants(rt: Any) -> Assistants:
-    """Build (once per runtime) the assistants over the runtime's pool and gateway.
-
-    The embedder is ``rt.resources["embedder"]`` when set, else the process's local MiniLM."""
-    parts = rt.resources.get("assistants")
-    if parts is None:
-        from sovereign.features.assistants.support import SupportDesk
-
-        settings = assistant_settings(rt.settings)
-        embedder = rt.resources.setdefault("embedder", local_embedder())
-        store = PolicyStore(rt.db.pool)
-        audit = AuditLog(rt.db.pool, clear_text=settings.audit_clear_text)
-        support = SupportDesk(store, embedder, rt.gateway, audit, settings, woo=rt.woo)
-        parts = Assistants(settings, store, embedder, audit,
-                           PolicyAssistant(store, embedder, rt.gateway, audit, settings), support)
-        rt.resources["assistants"] = parts
-    return parts
-
-
-def register(registry: JobRegistry) -> None:
-    """``policies.ingest`` (args ``{"run_id"}``): index a staged ingestion run."""
-    registry.job(JOB, group="policies", max_attempts=5, backoff_base_s=5.0, backoff_max_s=300.0,
-                 timeout_s=3600.0)(ingest_job)
-

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping
 
 import asyncpg
 
@@ -26,9 +26,8 @@ from sovereign.domain.descriptions import clean
 from sovereign.features.descriptions.describe import Described, to_html
 from sovereign.features.storesync.routing import DESCRIPTION_STATUS_META, DRAFT_META
 from sovereign.woo.client import WooClient
+from sovereign.features.services import FeatureServices
 
-if TYPE_CHECKING:
-    from sovereign.runtime import Runtime
 
 __all__ = [
     "Draft",
@@ -175,7 +174,7 @@ async def put_product(
     return await woo.put(f"products/{int(parent_id)}/variations/{int(product_id)}", body)
 
 
-async def _draft_and_client(rt: "Runtime", store_id: str, product_id: int) -> tuple[Draft, WooClient]:
+async def _draft_and_client(rt: FeatureServices, store_id: str, product_id: int) -> tuple[Draft, WooClient]:
     store = await rt.stores.get(store_id)
     if store is None:
         raise DraftNotFound(f"store {store_id!r} is not connected")
@@ -185,7 +184,7 @@ async def _draft_and_client(rt: "Runtime", store_id: str, product_id: int) -> tu
     return draft, rt.woo(store)
 
 
-async def approve_draft(rt: "Runtime", store_id: str, product_id: int, text: str | None = None) -> Draft:
+async def approve_draft(rt: FeatureServices, store_id: str, product_id: int, text: str | None = None) -> Draft:
     """Publish the draft, or the merchant's edit of it (``text``), as the product's description.
 
     The text is cleaned like a model answer (markup stripped, paragraphs
@@ -204,7 +203,7 @@ async def approve_draft(rt: "Runtime", store_id: str, product_id: int, text: str
     return await repo.set_status(store_id, product_id, "published")
 
 
-async def reject_draft(rt: "Runtime", store_id: str, product_id: int, reason: str | None = None) -> Draft:
+async def reject_draft(rt: FeatureServices, store_id: str, product_id: int, reason: str | None = None) -> Draft:
     """Turn the draft down: the product keeps its (empty) description and is not described again on its own."""
     draft, woo = await _draft_and_client(rt, store_id, product_id)
     if draft.status == "published":

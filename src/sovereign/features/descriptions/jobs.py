@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Iterable, Literal, Mapping
+from typing import Any, Iterable, Literal, Mapping
 
 from pydantic import BaseModel
 
@@ -43,9 +43,8 @@ from sovereign.features.descriptions.drafts import (
 from sovereign.features.storesync.routing import DESCRIPTION_STATUS_META, DRAFT_META
 from sovereign.jobs import BulkItem, JobContext, JobRegistry, Scheduled
 from sovereign.woo.errors import NotFoundError
+from sovereign.features.services import FeatureServices
 
-if TYPE_CHECKING:
-    from sovereign.runtime import Runtime
 
 __all__ = [
     "Described",
@@ -130,7 +129,7 @@ def _skip_reason(product: Product, cfg: DescriptionSettings, force: bool) -> str
     return None
 
 
-async def generate_description(rt: "Runtime", store_id: str, product_id: int, *, force: bool = False) -> Outcome:
+async def generate_description(rt: FeatureServices, store_id: str, product_id: int, *, force: bool = False) -> Outcome:
     """Describe one product now and write the result back (review draft or published)."""
     store = await rt.store_or_fail(store_id)
     cfg = DescriptionSettings.of(store.settings)
@@ -172,7 +171,7 @@ async def generate_description(rt: "Runtime", store_id: str, product_id: int, *,
 
 
 async def schedule_bulk(
-    rt: "Runtime",
+    rt: FeatureServices,
     store_id: str,
     product_ids: Iterable[int],
     interval_s: float,
@@ -193,8 +192,8 @@ async def schedule_bulk(
     return await rt.queue.schedule_many(JOB, items, start=start, interval=interval_s)
 
 
-async def _generate_job(args: GenerateArgs, ctx: JobContext) -> None:
-    await generate_description(ctx.resources["runtime"], args.store, args.product_id, force=args.force)
+async def _generate_job(args: GenerateArgs, ctx: JobContext[FeatureServices]) -> None:
+    await generate_description(ctx.services, args.store, args.product_id, force=args.force)
 
 
 def register(registry: JobRegistry) -> None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
@@ -32,9 +31,8 @@ from sovereign.features.forecasts.narrative import (
 )
 from sovereign.features.forecasts.run import HISTORY_DAYS, ForecastRun, ProductForecast, run_forecast
 from sovereign.jobs import BulkItem, JobContext, JobRegistry, Scheduled
+from sovereign.features.services import FeatureServices
 
-if TYPE_CHECKING:
-    from sovereign.runtime import Runtime
 
 __all__ = [
     "HISTORY_DAYS",
@@ -66,7 +64,7 @@ class AllArgs(BaseModel):
     pass
 
 
-async def schedule_all(rt: "Runtime", *, day: date | None = None) -> list[Scheduled]:
+async def schedule_all(rt: FeatureServices, *, day: date | None = None) -> list[Scheduled]:
     """One ``forecasts.run`` per connected store with forecasts on, at most one per store and (store-time) day."""
     day = day or datetime.now(ZoneInfo(rt.settings.store_timezone)).date()
     stores = [s for s in await rt.stores.list() if s.settings.get("forecasts_enabled", True)]
@@ -74,8 +72,8 @@ async def schedule_all(rt: "Runtime", *, day: date | None = None) -> list[Schedu
     return await rt.queue.schedule_many(RUN_JOB, items) if items else []
 
 
-async def _run_job(args: RunArgs, ctx: JobContext) -> None:
-    rt: Runtime = ctx.resources["runtime"]
+async def _run_job(args: RunArgs, ctx: JobContext[FeatureServices]) -> None:
+    rt = ctx.services
     run = await run_forecast(rt, args.store, today=args.as_of)
     store = await rt.store_or_fail(args.store)
     if store.settings.get("forecast_narratives", False) and run.forecasts:
@@ -83,13 +81,13 @@ async def _run_job(args: RunArgs, ctx: JobContext) -> None:
         log.info("forecast for %s: %d narrative batches scheduled", args.store, sum(s.created for s in scheduled))
 
 
-async def _all_job(args: AllArgs, ctx: JobContext) -> None:
-    scheduled = await schedule_all(ctx.resources["runtime"])
+async def _all_job(args: AllArgs, ctx: JobContext[FeatureServices]) -> None:
+    scheduled = await schedule_all(ctx.services)
     log.info("daily forecasts: %d stores scheduled", sum(s.created for s in scheduled))
 
 
-async def _narrative_job(args: NarrativeArgs, ctx: JobContext) -> None:
-    await write_narrative(ctx.resources["runtime"], args)
+async def _narrative_job(args: NarrativeArgs, ctx: JobContext[FeatureServices]) -> None:
+    await write_narrative(ctx.services, args)
 
 
 def register(registry: JobRegistry) -> None:

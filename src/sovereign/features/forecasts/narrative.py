@@ -17,7 +17,7 @@ import time
 from dataclasses import asdict
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 
 from pydantic import BaseModel
 
@@ -33,10 +33,9 @@ from sovereign.domain.forecast import (
 from sovereign.features.forecasts.run import ForecastRun
 from sovereign.gateway import PUBLIC, ChatRequest, GatewayError
 from sovereign.jobs import BulkItem, Scheduled
+from sovereign.features.services import FeatureServices
 from sovereign.features.prompts import chat_messages
 
-if TYPE_CHECKING:
-    from sovereign.runtime import Runtime
 
 __all__ = ["NARRATIVE_JOB", "NarrativeArgs", "NarrativeRow", "schedule_narratives", "unsupported_numbers", "write_narrative"]
 
@@ -92,7 +91,7 @@ def unsupported_numbers(text: str, items: Sequence[NarrativeItem], as_of: date) 
     return [t for t in _NUMBER.findall(text) if t not in named and ((d := _decimal(t)) is None or d not in allowed)]
 
 
-async def schedule_narratives(rt: "Runtime", run: ForecastRun) -> list[Scheduled]:
+async def schedule_narratives(rt: FeatureServices, run: ForecastRun) -> list[Scheduled]:
     """One ``forecasts.narrative`` job per category batch of this run (deduplicated per store, day, batch)."""
     by_category: dict[str, list[NarrativeRow]] = {}
     for f in run.forecasts.values():
@@ -111,7 +110,7 @@ async def schedule_narratives(rt: "Runtime", run: ForecastRun) -> list[Scheduled
     return await rt.queue.schedule_many(NARRATIVE_JOB, items) if items else []
 
 
-async def write_narrative(rt: "Runtime", args: NarrativeArgs, *, timeout_s: float = 120.0) -> str:
+async def write_narrative(rt: FeatureServices, args: NarrativeArgs, *, timeout_s: float = 120.0) -> str:
     """Ask for the batch's narrative and store it (or its absence). Returns the row's status."""
     items = [r.item() for r in args.rows]
     request = ChatRequest(

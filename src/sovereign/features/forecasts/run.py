@@ -18,7 +18,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping
 
 import numpy as np
 
@@ -34,9 +34,8 @@ from sovereign.domain.forecast import (
 from sovereign.domain.products import Product
 from sovereign.domain.sales import SALES_STATUSES, daily_sales_from_orders
 from sovereign.woo.client import WooClient
+from sovereign.features.services import FeatureServices
 
-if TYPE_CHECKING:
-    from sovereign.runtime import Runtime
 
 __all__ = ["HISTORY_DAYS", "ForecastRun", "ProductForecast", "fetch_sales", "run_forecast", "utc_today"]
 
@@ -94,7 +93,7 @@ async def _products(woo: WooClient, ids: list[int]) -> dict[int, dict[str, Any]]
     return found
 
 
-async def _previous_ids(rt: "Runtime", store_id: str) -> set[int]:
+async def _previous_ids(rt: FeatureServices, store_id: str) -> set[int]:
     rows = await rt.db.pool.fetch("SELECT product_id FROM sovereign_forecasts WHERE store_id = $1", store_id)
     return {int(r["product_id"]) for r in rows}
 
@@ -125,7 +124,7 @@ def _build(
     )
 
 
-async def run_forecast(rt: "Runtime", store_id: str, *, today: date | None = None) -> ForecastRun:
+async def run_forecast(rt: FeatureServices, store_id: str, *, today: date | None = None) -> ForecastRun:
     store = await rt.store_or_fail(store_id)
     woo = rt.woo(store)
     today = today or utc_today()

@@ -35,6 +35,7 @@ from sovereign.woo.errors import CredentialsError, NotFoundError, PermissionDeni
 from sovereign.features.fraud.review import NOT_NEEDED, SKIPPED, review_order
 from sovereign.features.fraud.scoring import FraudSettings, InvalidFraudSettings, Scored, conclude, rules_for
 from sovereign.store.fraud_results import FraudRecord, FraudRepository
+from sovereign.features.services import FeatureServices
 from sovereign.features.fraud.writeback import write_back
 
 __all__ = [
@@ -89,8 +90,8 @@ async def schedule_rescore(
     )
 
 
-async def score_order(args: ScoreArgs, ctx: JobContext) -> None:
-    rt = ctx.resources["runtime"]
+async def score_order(args: ScoreArgs, ctx: JobContext[FeatureServices]) -> None:
+    rt = ctx.services
     run = await _Run.open(rt, args)
     review = SKIPPED
     if run.settings.llm:
@@ -101,8 +102,8 @@ async def score_order(args: ScoreArgs, ctx: JobContext) -> None:
     await run.apply(scored, source=args.source, rescore=review.retry_later)
 
 
-async def rescore_order(args: OrderArgs, ctx: JobContext) -> None:
-    rt = ctx.resources["runtime"]
+async def rescore_order(args: OrderArgs, ctx: JobContext[FeatureServices]) -> None:
+    rt = ctx.services
     repo = FraudRepository(rt.db.pool)
     if await repo.latest_llm_state(args.store, args.order_id) == "ok":
         log.info("order %s of %s already has an AI review: re-score not needed", args.order_id, args.store)

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from sovereign.features.storesync.connect import TOPICS, delivery_url
 from sovereign.features.storesync.ingest import ingest, synthetic_delivery
 from sovereign.jobs import JobContext, JobRegistry
+from sovereign.features.services import FeatureServices
 
 log = logging.getLogger("sovereign.reconcile")
 
@@ -31,8 +32,8 @@ class AllArgs(BaseModel):
     pass
 
 
-async def reconcile_store(args: StoreArgs, ctx: JobContext) -> None:
-    rt = ctx.resources["runtime"]
+async def reconcile_store(args: StoreArgs, ctx: JobContext[FeatureServices]) -> None:
+    rt = ctx.services
     store = await rt.store_or_fail(args.store)
     woo = rt.woo(store)
     started = datetime.now(timezone.utc)
@@ -72,8 +73,8 @@ async def _repair_webhooks(rt, store) -> list[int]:  # noqa: ANN001
     return repaired
 
 
-async def reconcile_all(args: AllArgs, ctx: JobContext) -> None:
-    rt = ctx.resources["runtime"]
+async def reconcile_all(args: AllArgs, ctx: JobContext[FeatureServices]) -> None:
+    rt = ctx.services
     minute = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M")
     for store in await rt.stores.list():
         await rt.queue.schedule("reconcile.store", {"store": store.id}, dedupe_key=f"reconcile:{store.id}:{minute}")

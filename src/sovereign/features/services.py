@@ -1,0 +1,36 @@
+"""The port through which features reach the service's parts.
+
+Features never import the composition root: they declare here what they use, and
+``sovereign.runtime.Runtime`` provides it (it is checked structurally). Job
+handlers receive it as ``ctx.services`` (``JobContext[FeatureServices]``); the
+web and the CLI pass the runtime in as this type.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from sovereign.gateway import Gateway
+from sovereign.jobs import JobQueue
+from sovereign.settings import Settings
+from sovereign.store.database import Database
+from sovereign.store.stores import StoreRecord, StoreRepository
+from sovereign.woo.client import WooClient
+
+__all__ = ["FeatureServices"]
+
+
+class FeatureServices(Protocol):
+    settings: Settings
+    db: Database
+    queue: JobQueue
+    stores: StoreRepository
+    gateway: Gateway
+
+    def woo(self, store: StoreRecord) -> WooClient:
+        """The store's REST client (one per store per process)."""
+        ...
+
+    async def store_or_fail(self, store_id: str) -> StoreRecord:
+        """The connected store, or a non-retryable job error."""
+        ...
