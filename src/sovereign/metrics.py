@@ -28,12 +28,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Protocol, Sequence
 
 import asyncpg
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 
+from sovereign.gateway import Gateway
 from sovereign.gateway.config import Pricing, ProviderConfig
 from sovereign.gateway.events import (
     AttemptFailed,
@@ -45,9 +46,19 @@ from sovereign.gateway.events import (
     EventSink,
     OverrideChanged,
 )
+from sovereign.jobs import QueueInspector
+from sovereign.settings import Settings
+from sovereign.store.database import Database
 
-if TYPE_CHECKING:
-    from sovereign.runtime import Runtime
+
+class MetricSources(Protocol):
+    """What ``/metrics`` reads at scrape time (the composition root's ``Runtime`` provides it)."""
+
+    db: Database
+    inspector: QueueInspector
+    settings: Settings
+    gateway: Gateway
+    resources: dict[str, Any]
 
 __all__ = [
     "CONTENT_TYPE", "EventFanout", "GatewayMetrics", "JobLatencyFeed", "RuntimeMetrics", "Snapshot", "runtime_metrics",
@@ -347,7 +358,7 @@ FROM pgqueuer WHERE status = 'queued' AND execute_after <= now() GROUP BY entryp
 class RuntimeMetrics:
     """Everything ``/metrics`` shows for one runtime: ``await render()`` gives the exposition bytes."""
 
-    def __init__(self, rt: "Runtime", *, backfill_s: float = 900.0, settle_s: float = 1.0) -> None:
+    def __init__(self, rt: MetricSources, *, backfill_s: float = 900.0, settle_s: float = 1.0) -> None:
         self.rt = rt
         self.registry = CollectorRegistry(auto_describe=False)
         self.jobs = JobLatencyFeed(rt.db.pool, self.registry, backfill_s=backfill_s, settle_s=settle_s)
@@ -370,7 +381,7 @@ class RuntimeMetrics:
             return generate_latest(self.registry)
 
 
-def runtime_metrics(rt: "Runtime") -> RuntimeMetrics:
+def runtime_metrics(rt: MetricSources) -> RuntimeMetrics:
     """The runtime's ``RuntimeMetrics``, made on first use (kept in ``rt.resources``)."""
     m = rt.resources.get("metrics")
     if not isinstance(m, RuntimeMetrics):
