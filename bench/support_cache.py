@@ -43,7 +43,7 @@ import httpx
 
 from sovereign.features.assistants.parts import assistants
 from sovereign.features.assistants.ingest import index_run, read_documents
-from sovereign.features.assistants.index_store import collection_for_store
+from sovereign.store.policy_index import collection_for_store
 from sovereign.gateway import Gateway, GatewaySettings, ProviderConfig
 from sovereign.gateway.config import BreakerSettings, DegradedSettings, RetrySettings, Timeouts
 from sovereign.settings import Settings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sovereign.features.assistants.chunk import chunk_sections
+from sovereign.domain.policy_chunks import chunk_sections
 from sovereign.features.assistants.parse import Section, UnsupportedDocument, parse_document
 from tests.assistants.conftest import DATA
 from tests.assistants.docs import docx_bytes, pdf_bytes

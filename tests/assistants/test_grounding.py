@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sovereign.features.assistants.answer import NOT_FOUND, ground, prompt, relevant, strip_citations
-from sovereign.features.assistants.index_store import Passage
+from sovereign.store.policy_index import Passage
 
 LEAVE = Passage(1, "hr-eu", "handbook.md", "Annual leave",
                 "Full-time employees receive 25 days of paid annual leave per calendar year. "

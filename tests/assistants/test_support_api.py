@@ -9,7 +9,7 @@ from typing import AsyncIterator
 
 import pytest
 
-from sovereign.features.assistants.index_store import collection_for_store
+from sovereign.store.policy_index import collection_for_store
 from sovereign_testkit.fake_llm import FakeLLM, Step
 from sovereign_testkit.fake_woo import FakeWooStore
 from tests.assistants.conftest import DATA, STORE, Service, llm_gateway, running

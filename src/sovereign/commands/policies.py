@@ -23,7 +23,7 @@ app = typer.Typer(help="HR policy and store policy documents for the assistants.
 
 
 def _collection(collection: Optional[str], store: Optional[str]) -> str:
-    from sovereign.features.assistants.index_store import collection_for_store, validate_collection
+    from sovereign.store.policy_index import collection_for_store, validate_collection
 
     if collection and store:
         raise typer.BadParameter("give --collection or --store, not both")
@@ -109,7 +109,7 @@ def collections() -> None:
     """Collections with their version, documents and chunks."""
 
     async def go() -> None:
-        from sovereign.features.assistants.index_store import PolicyStore
+        from sovereign.store.policy_index import PolicyStore
 
         async with runtime() as rt:
             rows = await PolicyStore(rt.db.pool).collections()
@@ -126,7 +126,7 @@ def documents(collection: str = typer.Argument(..., help="collection name")) -> 
     """The documents of a collection and their state."""
 
     async def go() -> None:
-        from sovereign.features.assistants.index_store import PolicyStore
+        from sovereign.store.policy_index import PolicyStore
 
         async with runtime() as rt:
             docs = await PolicyStore(rt.db.pool).documents(collection)
@@ -144,7 +144,7 @@ def remove(collection: str, doc_id: str = typer.Argument(..., help="the document
     """Remove one document (its passages stop being used at once)."""
 
     async def go() -> bool:
-        from sovereign.features.assistants.index_store import PolicyStore
+        from sovereign.store.policy_index import PolicyStore
 
         async with runtime() as rt:
             return await PolicyStore(rt.db.pool).remove(collection, doc_id)
@@ -160,7 +160,7 @@ def grant(key_id: str, names: List[str] = typer.Argument(..., help="collections,
     """Let an API key (its id, from `sovereign keys list`) ask about these collections."""
 
     async def go() -> None:
-        from sovereign.features.assistants.index_store import PolicyStore
+        from sovereign.store.policy_index import PolicyStore
 
         async with runtime() as rt:
             if not any(k.id == key_id for k in await rt.api_keys.list()):
@@ -180,7 +180,7 @@ def revoke(key_id: str, names: List[str] = typer.Argument(..., help="collections
     """Take back collection grants from an API key."""
 
     async def go() -> int:
-        from sovereign.features.assistants.index_store import PolicyStore
+        from sovereign.store.policy_index import PolicyStore
 
         async with runtime() as rt:
             return await PolicyStore(rt.db.pool).revoke(key_id, names)
@@ -193,7 +193,7 @@ def grants() -> None:
     """Every API key's collection grants."""
 
     async def go() -> list[tuple[str, str]]:
-        from sovereign.features.assistants.index_store import PolicyStore
+        from sovereign.store.policy_index import PolicyStore
 
         async with runtime() as rt:
             return await PolicyStore(rt.db.pool).all_grants()

@@ -25,7 +25,7 @@ import numpy as np
 
 from sovereign.gateway.types import Message
 
-from sovereign.features.assistants.index_store import Passage
+from sovereign.store.policy_index import Passage
 
 __all__ = ["NOT_FOUND", "Claim", "Grounded", "ground", "prompt", "relevant", "strip_citations"]
 

@@ -25,9 +25,9 @@ from sovereign.embeddings import Embedder, EmbeddingUnavailable
 from sovereign.jobs import JobContext, NonRetryableError
 
 from sovereign.features.assistants.audit import AssistantSettings
-from sovereign.features.assistants.chunk import chunk_sections
+from sovereign.domain.policy_chunks import chunk_sections
 from sovereign.features.assistants.parse import FORMATS, UnsupportedDocument, format_of, parse_document
-from sovereign.features.assistants.index_store import IngestRun, PolicyStore, StagedDocument
+from sovereign.store.policy_index import IngestRun, PolicyStore, StagedDocument
 from sovereign.features.assistants.parts import AssistantsServices
 
 __all__ = ["IngestArgs", "JOB", "MAX_DOCUMENT_BYTES", "index_run", "ingest_job", "read_documents"]

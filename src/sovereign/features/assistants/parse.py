@@ -16,6 +16,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from sovereign.domain.policy_chunks import Section
 
 __all__ = ["FORMATS", "ParsedDocument", "Section", "UnsupportedDocument", "format_of", "parse_document"]
 
@@ -24,13 +25,6 @@ FORMATS = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".text": 
 
 class UnsupportedDocument(ValueError):
     """The file is not a supported format, or it cannot be read as one."""
-
-
-@dataclass(frozen=True)
-class Section:
-    title: str  # the heading the text sits under (what citations name)
-    text: str
-    path: tuple[str, ...] = ()  # the enclosing headings, outermost first (context for retrieval)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import Protocol
 
 from sovereign.embeddings import Embedder
 from sovereign.features.assistants.audit import AssistantSettings, AuditLog, assistant_settings
-from sovereign.features.assistants.index_store import PolicyStore
+from sovereign.store.policy_index import PolicyStore
 from sovereign.features.assistants.policies import PolicyAssistant
 from sovereign.features.assistants.support import SupportDesk
 from sovereign.features.services import FeatureServices

@@ -35,7 +35,7 @@ from sovereign.store.api_keys import ApiKey
 
 from sovereign.features.assistants.answer import ground, prompt, relevant
 from sovereign.features.assistants.audit import AssistantSettings, AuditEntry, AuditLog, assistant_settings
-from sovereign.features.assistants.index_store import Passage, PolicyStore
+from sovereign.store.policy_index import Passage, PolicyStore
 
 __all__ = [
     "FEATURE",

@@ -31,7 +31,7 @@ from sovereign.store.stores import StoreRecord
 
 from sovereign.features.assistants.answer import ground, prompt, relevant, strip_citations
 from sovereign.features.assistants.audit import AssistantSettings, AuditEntry, AuditLog
-from sovereign.features.assistants.index_store import Passage, PolicyStore, collection_for_store
+from sovereign.store.policy_index import Passage, PolicyStore, collection_for_store
 from sovereign.features.assistants.support_cache import SupportCache, cacheable, email_in, normalize_question, order_number_in, question_key
 from sovereign.features.assistants.support_orders import order_status
 

@@ -24,7 +24,7 @@ from typing import Any
 import asyncpg
 import numpy as np
 
-from sovereign.features.assistants.index_store import to_vector
+from sovereign.store.policy_index import to_vector
 
 __all__ = [
     "CacheHit", "SupportCache", "cacheable", "email_in", "normalize_question", "order_number_in", "personal_data",

@@ -18,7 +18,7 @@ from typing import Any, Sequence
 import asyncpg
 import numpy as np
 
-from sovereign.features.assistants.chunk import Chunk
+from sovereign.domain.policy_chunks import Chunk
 
 __all__ = [
     "DocumentRow",

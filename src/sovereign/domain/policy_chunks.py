@@ -17,11 +17,17 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from sovereign.features.assistants.parse import Section
 
-__all__ = ["Chunk", "chunk_sections"]
+__all__ = ["Chunk", "Section", "chunk_sections"]
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str  # the heading the text sits under (what citations name)
+    text: str
+    path: tuple[str, ...] = ()  # the enclosing headings, outermost first (context for retrieval)
 
 
 @dataclass(frozen=True)
