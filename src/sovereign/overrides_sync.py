@@ -11,7 +11,6 @@ current state first, so a restarted worker honours an incident's "degraded".
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from contextlib import suppress
 from typing import Any
@@ -20,13 +19,14 @@ import asyncpg
 
 from sovereign.gateway import Gateway
 from sovereign.gateway.events import Event, OverrideChanged
+from sovereign.store.overrides import OverrideRow
 
 log = logging.getLogger("sovereign.overrides")
 
 
 class OverrideSync:
     def __init__(self, pool: asyncpg.Pool, gateway: Gateway, *, poll_s: float = 2.0) -> None:
-        self.pool = pool
+        self.rows = OverrideRow(pool)
         self.gateway = gateway
         self.poll_s = poll_s
         self.version = -1
@@ -53,21 +53,18 @@ class OverrideSync:
 
     async def publish(self) -> int:
         state = self.gateway.overrides.snapshot()
-        self.version = await self.pool.fetchval(
-            "UPDATE sovereign_overrides SET version = version + 1, state = $1::jsonb, updated_at = now() "
-            "WHERE id = 1 RETURNING version",
-            json.dumps(state),
-        )
+        self.version = await self.rows.publish(state)
         return self.version
 
     # --- polling: apply what other processes published --------------------------------------
 
     async def refresh(self) -> bool:
-        row = await self.pool.fetchrow("SELECT version, state FROM sovereign_overrides WHERE id = 1")
-        if row is None or row["version"] <= self.version:
+        latest = await self.rows.latest()
+        if latest is None or latest[0] <= self.version:
             return False
-        self.apply(json.loads(row["state"]))
-        self.version = row["version"]
+        version, state = latest
+        self.apply(state)
+        self.version = version
         return True
 
     def apply(self, state: dict[str, Any]) -> None:

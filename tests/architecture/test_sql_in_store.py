@@ -23,11 +23,10 @@ SQL = re.compile(
 NOT_YET_MOVED = {
     "audit/export.py", "audit/verify.py", "audit/writer.py",
     "demo.py", "drills/faults.py", "drills/measure.py", "drills/runner.py",
-    "features/costs.py", "features/descriptions/drafts.py", "features/forecasts/narrative.py",
-    "features/forecasts/run.py", "features/storesync/ingest.py", "features/assistants/audit.py", 
-    "features/assistants/support_cache.py",
+    "features/descriptions/drafts.py", "features/forecasts/narrative.py",
+    "features/forecasts/run.py", "features/storesync/ingest.py",
     "jobs/executor.py", "jobs/inspect.py", "jobs/queue.py", "jobs/worker.py",
-    "metrics.py", "overrides_sync.py", "web/app.py", "web/console/accounts.py", "web/console/queries.py",
+    "metrics.py", "web/console/accounts.py", "web/console/queries.py",
 }
 
 

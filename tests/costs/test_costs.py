@@ -18,7 +18,8 @@ from sovereign.domain.costs import (
     project,
     unit_costs,
 )
-from sovereign.features.costs import prices, usage
+from sovereign.features.costs import prices
+from sovereign.store.usage import usage
 from sovereign.gateway.config import Pricing, ProviderConfig
 from sovereign.gateway.events import CallFinished
 

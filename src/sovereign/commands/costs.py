@@ -25,7 +25,8 @@ def costs(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """What the AI features cost (from the audit log) and what a volume would cost, cloud vs local."""
-    from sovereign.features.costs import prices, usage
+    from sovereign.features.costs import prices
+    from sovereign.store.usage import usage
     from sovereign.gateway_setup import default_providers
 
     async def go() -> None:

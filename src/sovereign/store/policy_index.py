@@ -119,6 +119,10 @@ class PolicyStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 
+    async def any_indexed(self) -> bool:
+        """Whether any policy passage is indexed at all (then the embedding model is worth preloading)."""
+        return bool(await self.pool.fetchval("SELECT EXISTS (SELECT 1 FROM sovereign_policy_chunks)"))
+
     # --- collections --------------------------------------------------------
 
     async def version(self, collection: str) -> int:

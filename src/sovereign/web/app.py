@@ -24,11 +24,9 @@ async def _preload_embeddings(rt: Runtime) -> None:
     """Load the embedding model in the background when policies are ingested, so the first
     assistant question does not wait ~10 s for it."""
     try:
-        if not await rt.db.fetchval("SELECT EXISTS (SELECT 1 FROM sovereign_policy_chunks)"):
-            return
-        from sovereign.features.assistants.parts import assistants
-
-        await assistants(rt).embedder.load()
+        parts = rt.assistants()
+        if await parts.store.any_indexed():
+            await parts.embedder.load()
     except asyncio.CancelledError:
         raise
     except Exception as exc:  # the assistants still load on first use

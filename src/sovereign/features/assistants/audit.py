@@ -15,6 +15,7 @@ from typing import Any, Sequence
 
 import asyncpg
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sovereign.store.assistant_audit import AssistantAuditRows
 
 __all__ = ["AssistantSettings", "AuditEntry", "AuditLog", "assistant_settings", "sha256_text"]
 
@@ -65,19 +66,17 @@ class AuditEntry:
 
 class AuditLog:
     def __init__(self, pool: asyncpg.Pool, *, clear_text: bool = False) -> None:
-        self.pool = pool
+        self.rows = AssistantAuditRows(pool)
         self.clear_text = clear_text
 
     async def record(self, e: AuditEntry) -> None:
         """Append one entry; an audit failure is logged, never turned into a failed answer."""
         try:
-            await self.pool.execute(
-                "INSERT INTO sovereign_assistant_audit (feature, api_key_id, scope, outcome, question_sha256, "
-                "answer_sha256, citations, provider, model, latency_ms, question, answer) "
-                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                e.feature, e.api_key_id, list(e.scope), e.outcome, sha256_text(e.question), sha256_text(e.answer),
-                list(e.citations), e.provider, e.model, e.latency_ms,
-                e.question if self.clear_text else None, e.answer if self.clear_text else None,
+            await self.rows.insert(
+                feature=e.feature, api_key_id=e.api_key_id, scope=e.scope, outcome=e.outcome,
+                question_sha256=sha256_text(e.question), answer_sha256=sha256_text(e.answer), citations=e.citations,
+                provider=e.provider, model=e.model, latency_ms=e.latency_ms,
+                question=e.question if self.clear_text else None, answer=e.answer if self.clear_text else None,
             )
         except Exception:  # noqa: BLE001
             log.exception("assistant audit write failed (%s, %s)", e.feature, e.outcome)

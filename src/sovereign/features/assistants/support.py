@@ -32,7 +32,8 @@ from sovereign.store.stores import StoreRecord
 from sovereign.features.assistants.answer import ground, prompt, relevant, strip_citations
 from sovereign.features.assistants.audit import AssistantSettings, AuditEntry, AuditLog
 from sovereign.store.policy_index import Passage, PolicyStore, collection_for_store
-from sovereign.features.assistants.support_cache import SupportCache, cacheable, email_in, normalize_question, order_number_in, question_key
+from sovereign.features.assistants.support_cache import cacheable, email_in, normalize_question, order_number_in, question_key
+from sovereign.store.support_cache import SupportCache
 from sovereign.features.assistants.support_orders import order_status
 
 __all__ = ["FEATURE", "SupportAnswer", "SupportDesk"]
