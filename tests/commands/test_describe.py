@@ -18,6 +18,7 @@ from typing import AsyncIterator
 import pytest
 
 from sovereign.commands.describe import describe_file
+from sovereign.domain.grounded import fact_sheet, grounded_bounds
 from sovereign.domain.descriptions import facts, template, validate
 from sovereign.domain.products import Product, encode_csv_text
 from sovereign.gateway import Gateway, ProviderConfig
@@ -130,7 +131,7 @@ async def test_the_model_path_fills_them_through_the_gateway(blank_csv: Path, tm
     out = tmp_path / "described.csv"
     gateway = Gateway([fake_provider(llm)])
     try:
-        run = await describe_file(blank_csv, out, gateway=gateway, tone="warm", currency="USD")
+        run = await describe_file(blank_csv, out, gateway=gateway, tone="warm", currency="USD", grounded=False)
     finally:
         await gateway.aclose()
     filled = assert_only_descriptions_filled(blank_csv, out, empty_in_store())
@@ -157,7 +158,7 @@ async def test_an_interrupted_run_continues_where_it_stopped(blank_csv: Path, tm
     out = tmp_path / "described.csv"
     llm.set_mode(Step("slow", delay=0.4))
     env = cli_env(tmp_path, SOVEREIGN_PROVIDERS=json.dumps([fake_provider(llm).model_dump()]))
-    args = ("describe", str(blank_csv), "-o", str(out))
+    args = ("describe", str(blank_csv), "-o", str(out), "--free-text")
     code, _, stderr = await run_cli(*args, env=env, signal_when=progress_path(out))
     assert code == 130, stderr
     assert "run the same command again to continue" in stderr
@@ -197,7 +198,7 @@ async def test_the_embedded_model_fills_the_six(blank_csv: Path, tmp_path: Path,
     out = tmp_path / "described.csv"
     env = cli_env(tmp_path, SOVEREIGN_MODELS_DIR=str(model_dir), SOVEREIGN_EMBEDDED_MODEL=TEST_MODEL_ID)
     code, stdout, stderr = await run_cli(
-        "describe", str(blank_csv), "-o", str(out), "--currency", "USD", "--max-tokens", "160", env=env
+        "describe", str(blank_csv), "-o", str(out), "--currency", "USD", "--max-tokens", "256", env=env
     )
     assert code == 0, stderr
     filled = assert_only_descriptions_filled(blank_csv, out, empty_in_store())
@@ -207,4 +208,5 @@ async def test_the_embedded_model_fills_the_six(blank_csv: Path, tmp_path: Path,
     for name in filled:
         text = products[name].description
         f = facts(products[name])
-        assert validate(text, f).ok or text == template(f), (name, text)
+        # grounded sentences may be short when the facts are thin: the bounds grow with the facts
+        assert validate(text, f, grounded_bounds(fact_sheet(f))).ok or text == template(f), (name, text)

@@ -97,7 +97,9 @@ async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 20.0,
 
 # These tests exercise the AI review's wiring, so the store asks it for every order and lets it
 # raise the score freely (the defaults ask only when it could change the decision, +25 at most).
-LLM_PLUMBING = {"fraud": {"llm_review": "always", "llm_max_raise": 100}}
+# The description tests script free-text answers (the fake LLM replies with prose); the grounded mode,
+# the default for stores, has its own tests (test_descriptions_grounded.py).
+LLM_PLUMBING = {"fraud": {"llm_review": "always", "llm_max_raise": 100}, "description_grounded": False}
 
 
 @asynccontextmanager

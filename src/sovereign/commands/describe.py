@@ -69,9 +69,10 @@ async def describe_file(
     timeout_s: float = 120.0,
     concurrency: int = 1,
     progress: ProgressCallback | None = None,
+    grounded: bool = True,
 ) -> DescribeRun:
     """Describe every empty row of ``in_path`` into ``out_path`` (resumable); ``gateway=None``: template only."""
-    describer = Describer(gateway, max_tokens=max_tokens, timeout_s=timeout_s, feature="describe_csv")
+    describer = Describer(gateway, max_tokens=max_tokens, timeout_s=timeout_s, feature="describe_csv", grounded=grounded)
     described: list[tuple[Product, Described]] = []
 
     async def generate(product: Product) -> str:
@@ -101,6 +102,8 @@ def describe(
     max_tokens: int = typer.Option(400, "--max-tokens", min=32, help="longest model answer, in tokens"),
     timeout: float = typer.Option(120.0, "--timeout", min=1.0, help="seconds the model may take per product"),
     concurrency: int = typer.Option(1, "--concurrency", min=1, help="products described at once"),
+    free_text: bool = typer.Option(False, "--free-text", help="ask for free text instead of grounded sentences "
+                                   "(each naming the facts it uses); both are checked against the facts"),
 ) -> None:
     """Fill the empty descriptions of a WooCommerce product CSV; Ctrl-C and rerun to continue."""
     gateway = None if fallback_only else build_describer_gateway(get_settings())
@@ -121,7 +124,7 @@ def describe(
             return await describe_file(
                 csv_file, output, gateway=gateway, tone=tone, include_variations=include_variations,
                 currency=currency, max_tokens=max_tokens, timeout_s=timeout, concurrency=concurrency,
-                progress=progress,
+                progress=progress, grounded=not free_text,
             )
         finally:
             if gateway is not None:

@@ -21,7 +21,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Sequence
 
 from sovereign.domain.claims import CLAIM_TERMS, invented_facts
 from sovereign.domain.products import Product, attribute_pairs, plain_text
@@ -35,8 +35,10 @@ __all__ = [
     "answer_schema",
     "build_messages",
     "clean",
+    "display_name",
     "facts",
     "invented_facts",
+    "real_categories",
     "template",
     "validate",
 ]
@@ -277,6 +279,22 @@ def validate(raw: str, f: ProductFacts, bounds: Bounds = Bounds()) -> Validation
 
 # ---------------------------------------------------------------------- fallback
 
+_PLACEHOLDER_CATEGORIES = frozenset({"uncategorized", "uncategorised", "default", "general", "misc", "other"})
+
+
+def display_name(name: str) -> str:
+    """A name as a sentence shows it: an invoice-style ALL CAPS name in title case, others untouched."""
+    letters = [c for c in name if c.isalpha()]
+    if letters and sum(c.isupper() for c in letters) / len(letters) > 0.8:
+        return " ".join(w[:1].upper() + w[1:] for w in name.lower().split())
+    return name
+
+
+def real_categories(categories: Sequence[str]) -> tuple[str, ...]:
+    """Categories that say something (WooCommerce's default "Uncategorized" does not)."""
+    return tuple(c for c in categories if c.strip() and c.strip().casefold() not in _PLACEHOLDER_CATEGORIES)
+
+
 
 def _join(items: tuple[str, ...] | list[str], last: str = "and") -> str:
     items = list(items)
@@ -292,13 +310,14 @@ def template(f: ProductFacts, tone: str | None = None) -> str:
     day the price changes.
     """
     tone_words = _safe_tone(tone).lower()
-    cats = _join(f.categories)
+    cats = _join(real_categories(f.categories))
+    name = display_name(f.name)
     if any(w in tone_words for w in ("formal", "professional", "elegant", "luxur")):
-        opening = f"The {f.name} is part of our {cats} range." if cats else f"The {f.name}."
+        opening = f"The {name} is part of our {cats} range." if cats else f"The {name}."
     elif any(w in tone_words for w in ("friendly", "playful", "casual", "fun", "warm")):
-        opening = f"Meet the {f.name}, from our {cats} range." if cats else f"Meet the {f.name}."
+        opening = f"Meet the {name}, from our {cats} range." if cats else f"Meet the {name}."
     else:
-        opening = f"{f.name}, from our {cats} range." if cats else f"{f.name}."
+        opening = f"{name}, from our {cats} range." if cats else f"{name}."
     first = [opening]
     if f.downloadable:
         first.append("Delivered as a download.")

@@ -7,9 +7,12 @@ Shared by the ``descriptions.generate`` job and ``sovereign describe``::
     described.text, described.source      # "llm" | "template"
     described.reason                      # why the template was used (None for llm)
 
-The model never gets a say on what is true: its answer goes through
-``domain.descriptions.validate`` and anything invented sends the product to
-the template. ``Describer(None)`` is the template only (``--fallback-only``).
+The model never gets a say on what is true. By default it answers grounded
+sentences (``domain.grounded``): each names the facts it stands on, and only
+sentences that stand on their facts are kept. The result still goes through
+``domain.descriptions.validate``; anything invented sends the product to the
+template. ``grounded=False`` asks for free text instead (checked the same way).
+``Describer(None)`` is the template only (``--fallback-only``).
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ import time
 from dataclasses import dataclass
 from typing import Literal
 
-from sovereign.domain.descriptions import Bounds, build_messages, clean, facts, template, validate
+from sovereign.domain.descriptions import Bounds, ProductFacts, build_messages, clean, facts, template, validate
+from sovereign.domain.grounded import assemble, build_grounded_messages, fact_sheet, grounded_bounds, grounded_schema
 from sovereign.domain.products import Product
 from sovereign.gateway import PUBLIC, ChatRequest, Gateway, GatewayError
 from sovereign.features.prompts import chat_messages
@@ -69,18 +73,22 @@ class Describer:
         max_tokens: int = 400,
         timeout_s: float = 120.0,
         feature: str = "descriptions",
+        grounded: bool = True,
     ) -> None:
         self.gateway = gateway
         self.bounds = bounds
         self.max_tokens = max_tokens
         self.timeout_s = timeout_s
         self.feature = feature
+        self.grounded = grounded
 
     async def describe(self, product: Product, *, tone: str | None = None) -> Described:
         """Never raises for the product's sake: every failure of the model path ends in the template."""
         f = facts(product)
         if self.gateway is None:
             return Described(template(f, tone), "template", "fallback_only")
+        if self.grounded:
+            return await self._grounded(self.gateway, product, f, tone)
         request = ChatRequest(
             messages=chat_messages(build_messages(f, tone, self.bounds)),
             feature=self.feature,
@@ -97,6 +105,36 @@ class Describer:
             return Described(template(f, tone), "template", f"gateway_{exc.reason}")
         model = f"{result.provider}/{result.model}"
         checked = validate(_complete_sentences(clean(result.text), self.bounds.min_chars), f, self.bounds)
+        if checked.ok:
+            return Described(checked.text, "llm", None, model)
+        problems = ", ".join(checked.problems[:8])
+        log.info("product %s: answer of %s refused (%s), template used", product.id, model, problems)
+        return Described(template(f, tone), "template", f"invalid: {problems}", model)
+
+    async def _grounded(self, gateway: Gateway, product: Product, f: ProductFacts, tone: str | None) -> Described:
+        sheet = fact_sheet(f)
+        request = ChatRequest(
+            messages=chat_messages(build_grounded_messages(f, sheet, tone)),
+            feature=self.feature,
+            data_class=PUBLIC,
+            deadline=time.monotonic() + self.timeout_s,
+            max_tokens=self.max_tokens,
+            temperature=0.0,
+            json_schema=grounded_schema(sheet),
+            metadata={"product_id": product.id},
+        )
+        try:
+            result = await gateway.complete(request)
+        except GatewayError as exc:
+            log.info("product %s: gateway %s, template used", product.id, exc.reason)
+            return Described(template(f, tone), "template", f"gateway_{exc.reason}")
+        model = f"{result.provider}/{result.model}"
+        built = assemble(result.parsed if result.parsed is not None else result.text, f, sheet)
+        if not built.text:
+            reasons = ", ".join(dict.fromkeys(built.dropped)) or "nothing grounded"
+            log.info("product %s: no sentence of %s stood on its facts (%s), template used", product.id, model, reasons)
+            return Described(template(f, tone), "template", f"invalid: ungrounded ({reasons})", model)
+        checked = validate(built.text, f, grounded_bounds(sheet, self.bounds))
         if checked.ok:
             return Described(checked.text, "llm", None, model)
         problems = ", ".join(checked.problems[:8])

@@ -82,6 +82,7 @@ class DescriptionSettings:
     describe_variations: bool = False
     max_tokens: int = 400
     timeout_s: float = 300.0  # background: may wait behind other requests on the local model
+    grounded: bool = True  # sentences that name their facts (domain.grounded); False: free text, checked
 
     @classmethod
     def of(cls, settings: Mapping[str, Any]) -> "DescriptionSettings":
@@ -97,6 +98,7 @@ class DescriptionSettings:
             describe_variations=bool(settings.get("describe_variations", False)),
             max_tokens=int(settings.get("description_max_tokens", 400)),
             timeout_s=float(settings.get("description_timeout_s", 300.0)),
+            grounded=bool(settings.get("description_grounded", True)),
         )
 
 
@@ -146,7 +148,8 @@ async def generate_description(rt: FeatureServices, store_id: str, product_id: i
         log.info("product %s of %s skipped: %s", product_id, store_id, reason)
         return Outcome("skipped", f"product {product_id} {reason}")
 
-    described = await Describer(rt.gateway, max_tokens=cfg.max_tokens, timeout_s=cfg.timeout_s).describe(
+    describer = Describer(rt.gateway, max_tokens=cfg.max_tokens, timeout_s=cfg.timeout_s, grounded=cfg.grounded)
+    described = await describer.describe(
         product, tone=cfg.tone
     )
     repo = DraftRepository(rt.db.pool)

@@ -1,0 +1,59 @@
+"""The description job in its default, grounded mode: the model answers sentences that name their facts;
+only those that stand on them reach the store. Real Postgres, fake store and fake LLM on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+from typing import AsyncIterator
+
+import pytest
+
+from sovereign.features.storesync.routing import DESCRIPTION_STATUS_META, DRAFT_META
+from sovereign_testkit.fake_llm import FakeLLM
+from sovereign_testkit.fake_woo import FakeWooStore
+from tests.features.conftest import gateway_for, running
+from tests.features.test_descriptions_jobs import HOODIE, describe_via_webhook, hook_products, meta
+
+GROUNDED = {"description_grounded": True, "description_delay_s": 0}
+# Hoodie with Logo in the captured store: category Hoodies, colour Blue.
+ANSWER = {"sentences": [
+    {"text": "Meet the Hoodie with Logo, a lovely piece from our Hoodies range.", "facts": ["F1", "F2"]},
+    {"text": "Choose it in blue.", "facts": ["F3"]},
+    {"text": "Made of organic cotton and machine washable.", "facts": ["F1"]},  # invented: must not survive
+]}
+
+
+@pytest.fixture
+async def llm() -> AsyncIterator[FakeLLM]:
+    async with FakeLLM(reply=json.dumps(ANSWER)) as fake:
+        yield fake
+
+
+@pytest.fixture
+async def shop() -> AsyncIterator[FakeWooStore]:
+    async with FakeWooStore() as store:
+        yield store
+
+
+async def test_only_grounded_sentences_reach_the_draft(db_url: str, llm: FakeLLM, shop: FakeWooStore) -> None:
+    async with running(db_url, gateway_for(llm), shop, store_settings=GROUNDED) as svc:
+        hook_products(svc, shop)
+        row = await describe_via_webhook(svc, shop, HOODIE, "draft")
+        assert row["source"] == "llm" and row["reason"] is None, (row["source"], row["reason"])
+        assert row["draft"] == "Meet the Hoodie with Logo, a lovely piece from our Hoodies range. Choose it in blue."
+        assert "cotton" not in meta(shop, HOODIE)[DRAFT_META] and meta(shop, HOODIE)[DESCRIPTION_STATUS_META] == "draft"
+        request = llm.completions()[-1].json()
+        schema = json.dumps(request)
+        assert '"F1"' in schema and "sentences" in schema  # the fact ids were offered as the only citations
+
+
+async def test_an_answer_with_nothing_grounded_falls_back_to_the_template(
+    db_url: str, llm: FakeLLM, shop: FakeWooStore
+) -> None:
+    llm.reply = json.dumps({"sentences": [{"text": "A versatile theme for personal and professional use.",
+                                           "facts": ["F1"]}]})
+    async with running(db_url, gateway_for(llm), shop, store_settings=GROUNDED) as svc:
+        hook_products(svc, shop)
+        row = await describe_via_webhook(svc, shop, HOODIE, "draft")
+        assert row["source"] == "template" and row["reason"].startswith("invalid: ungrounded")
+        assert row["draft"].startswith("Meet the Hoodie with Logo, from our Hoodies range.")
