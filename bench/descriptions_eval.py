@@ -13,7 +13,7 @@ the embedded model. Figures per model:
 * ``model_draft_rate``: drafts that came from the model, not the template;
 * ``unsupported_claim_rate``: model drafts with at least one claim (material, size or measure, use or
   occasion, kind of thing, quantity, feature) that the product's facts do not support, judged by
-  ``bench/_claim_check.py``, a checker that is not the generator's;
+  ``sovereign.features.models.claim_check``, a checker that is not the generator's;
 * ``fallback_reasons``; ``seconds_per_draft``; a few examples.
 
     python bench/descriptions_eval.py [--models 0.5b,1.5b] [--limit N] [--giftware 300]
@@ -33,7 +33,6 @@ import argparse
 import asyncio
 import csv
 import gzip
-import importlib.util
 import io
 import json
 import logging
@@ -45,16 +44,13 @@ from typing import Any
 from sovereign.domain.descriptions import facts
 from sovereign.domain.products import Product
 from sovereign.features.descriptions.describe import Describer
+from sovereign.features.models import claim_check
 from sovereign.gateway import Gateway, ProviderConfig
 from sovereign.models import default_models_dir
 from sovereign.models.catalogue import CATALOGUE
 from sovereign_testkit.fixtures import fixtures_dir, load_json
 
 HERE = Path(__file__).resolve().parent
-_spec = importlib.util.spec_from_file_location("_claim_check", HERE / "_claim_check.py")
-claim_check = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
-sys.modules["_claim_check"] = claim_check
-_spec.loader.exec_module(claim_check)  # type: ignore[union-attr]
 
 MODELS = {"0.5b": "qwen2.5-coder-0.5b-instruct-q4_k_m", "1.5b": "qwen2.5-coder-1.5b-instruct-q4_k_m"}
 log = logging.getLogger("bench.descriptions_eval")

@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from sovereign import __version__
-from sovereign.commands import audit, costs, db, jobs, keys, models, stores
+from sovereign.commands import audit, costs, db, jobs, keys, model_releases, models, stores  # noqa: F401 - model_releases adds to `models`
 from sovereign.commands import describe as describe_cmd
 from sovereign.commands import drill as drill_cmd
 from sovereign.commands import ops

@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     embedded_model: str = "auto"  # a catalogue id, a GGUF path, "auto" (largest installed) or "none"
     probe_interval_s: float = 15.0
     override_poll_s: float = 2.0  # how fast an operator override reaches every other process
+    # A model is promoted only if, on the packaged evaluation, it is not worse than the current one by more than:
+    model_promote_max_draft_rate_drop: float = 0.05
+    model_promote_max_claim_rate_rise: float = 0.01
+    model_promote_max_latency_ratio: float = 1.5
 
     log_level: str = "INFO"
     log_json: bool = True

@@ -9,6 +9,12 @@ Configuration (``[[providers]]`` with ``kind = "embedded"``): ``model`` or
 ``model_path`` is a catalogue id or a GGUF path; ``model_version = "sha256:<hex>"``
 pins a user-supplied file (otherwise it is pinned on first use); ``n_ctx`` and
 ``n_threads`` (default: every core) tune the runtime.
+
+A request whose ``model`` names another catalogue model or GGUF file (a model
+release pinned through the fleet-wide overrides, or a rollback) switches the
+provider to it: the new model loads on its first request and the old runtime is
+closed (what it was running fails and is retried by the router). Names that are
+no model (``local``, an OpenAI alias) are served by the current model.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from typing import Any, AsyncIterator
 
 from sovereign.gateway.config import ProviderConfig
 from sovereign.gateway.types import ChatRequest, Completion, ProviderError, StreamChunk, Usage
-from sovereign.models.catalogue import LocalModel, ModelSpec, resolve
+from sovereign.models.catalogue import LocalModel, ModelSpec, UnknownModel, resolve
 from sovereign.models.errors import ModelError, ModelNotInstalled
 from sovereign.models.install import ensure
 from sovereign.models.packages import locate_parts
@@ -149,7 +155,24 @@ class EmbeddedProvider:
             body["response_format"] = {"type": "json_object"}
         return body
 
+    def _follow(self, wanted: str | None) -> None:
+        """Switch to the model a request names, when it is another model this provider can run."""
+        if not wanted or wanted in (self.model, self.config.model, self.config.model_path, self.name):
+            return
+        try:
+            ref = resolve(wanted)
+        except (UnknownModel, ValueError):
+            return
+        if ref.id == self._ref.id:
+            return
+        old = self.runtime
+        self._ref, self._sha256 = ref, ref.sha256
+        self.runtime = LlamaRuntime(self._locate, n_ctx=self.config.n_ctx, n_threads=self.config.n_threads,
+                                    name=self.config.name)
+        asyncio.get_running_loop().run_in_executor(None, old.close)
+
     def _submit(self, request: ChatRequest, timeout: float, on_text: Any = None) -> tuple[Generation, float]:
+        self._follow(request.model)
         deadline = min(request.deadline, time.monotonic() + max(0.0, timeout))
         try:
             return self.runtime.submit(self._body(request), deadline=deadline, on_text=on_text), deadline

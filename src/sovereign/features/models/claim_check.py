@@ -1,4 +1,4 @@
-"""An independent claim checker for product descriptions (used by bench/descriptions_eval.py).
+"""An independent claim checker for product descriptions (model evaluations, bench/descriptions_eval.py).
 
 Deliberately not the generator's check (``sovereign.domain.claims`` /
 ``sovereign.domain.grounded``): its own term lists and its own rules, so a draft
