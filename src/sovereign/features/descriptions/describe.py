@@ -30,7 +30,7 @@ from sovereign.domain.products import Product
 from sovereign.gateway import PUBLIC, ChatRequest, Gateway, GatewayError
 from sovereign.features.prompts import chat_messages
 
-__all__ = ["Described", "Describer", "to_html"]
+__all__ = ["Described", "Describer", "drift_outcome", "to_html"]
 
 log = logging.getLogger("sovereign.descriptions")
 
@@ -46,6 +46,14 @@ class Described:
     source: Source
     reason: str | None = None  # template only: fallback_only | gateway_<reason> | invalid: <problems>
     model: str | None = None  # provider/model that answered, when one did
+
+
+def drift_outcome(d: Described) -> Literal["model", "refused", "unavailable"]:
+    """For the drift watch: the model's text was used, refused by a check, or there was none to use."""
+    if d.source == "llm":
+        return "model"
+    reason = d.reason or ""
+    return "refused" if reason.startswith(("invalid", "gateway_invalid_output")) else "unavailable"
 
 
 def to_html(text: str) -> str:

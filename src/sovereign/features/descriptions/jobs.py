@@ -23,6 +23,7 @@ Store settings read (``StoreRecord.settings``): ``descriptions_enabled``,
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable, Literal, Mapping
@@ -30,7 +31,7 @@ from typing import Any, Iterable, Literal, Mapping
 from pydantic import BaseModel
 
 from sovereign.domain.products import Product
-from sovereign.features.descriptions.describe import Described, Describer, to_html
+from sovereign.features.descriptions.describe import Described, Describer, drift_outcome, to_html
 from sovereign.features.descriptions.drafts import (
     Draft,
     DraftError,
@@ -44,6 +45,7 @@ from sovereign.features.storesync.routing import DESCRIPTION_STATUS_META, DRAFT_
 from sovereign.jobs import BulkItem, JobContext, JobRegistry, Scheduled
 from sovereign.woo.errors import NotFoundError
 from sovereign.features.services import FeatureServices
+from sovereign.features.models.drift import DRIFT
 
 
 __all__ = [
@@ -149,9 +151,9 @@ async def generate_description(rt: FeatureServices, store_id: str, product_id: i
         return Outcome("skipped", f"product {product_id} {reason}")
 
     describer = Describer(rt.gateway, max_tokens=cfg.max_tokens, timeout_s=cfg.timeout_s, grounded=cfg.grounded)
-    described = await describer.describe(
-        product, tone=cfg.tone
-    )
+    started = time.monotonic()
+    described = await describer.describe(product, tone=cfg.tone)
+    DRIFT.observe("descriptions", described.model or "none", drift_outcome(described), time.monotonic() - started)
     repo = DraftRepository(rt.db.pool)
     parent = product.parent_id if product.is_variation else None
     # The row first: if the write to WooCommerce fails for good, the draft still waits for review.
