@@ -258,6 +258,9 @@ class WC_Order {
 	}
 	/** What WC_Order::payment_complete() does with the status filter. */
 	public function payment_complete() {
+		if ( ! in_array( $this->data['status'], array( 'on-hold', 'pending', 'failed', 'cancelled' ), true ) ) {
+			return false;
+		}
 		$this->set_status( apply_filters( 'woocommerce_payment_complete_order_status', 'processing', $this->get_id(), $this ) );
 		$this->save();
 		return true;

@@ -38,6 +38,14 @@ if ( ! empty( $spec['move_on'] ) ) {
 	);
 }
 
+if ( ! empty( $spec['health'] ) ) {
+	// The admin pages' view of Sovereign: one refresh (1 s at most), as the shutdown hook does it.
+	$t0     = microtime( true );
+	$health = ( new Sovereign_Connector_Client() )->health( true );
+	echo json_encode( array( 'health' => $health, 'ms' => round( ( microtime( true ) - $t0 ) * 1000.0, 3 ) ) ), "\n";
+	exit( 0 );
+}
+
 $results = array();
 foreach ( $spec['orders'] as $fields ) {
 	$order      = wc_stub_create_order( $fields );
