@@ -46,9 +46,9 @@ async def run_plugin(spec: dict[str, Any], timeout: float = 60.0) -> tuple[dict[
     assert PHP is not None
     t0 = time.perf_counter()
     proc = await asyncio.create_subprocess_exec(
-        PHP, str(DRIVER), json.dumps(spec), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        PHP, str(DRIVER), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
-    out, err = await asyncio.wait_for(proc.communicate(), timeout)
+    out, err = await asyncio.wait_for(proc.communicate(json.dumps(spec).encode()), timeout)
     wall = time.perf_counter() - t0
     assert proc.returncode == 0, err.decode()
     return json.loads(out), wall

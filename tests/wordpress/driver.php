@@ -2,7 +2,7 @@
 /**
  * Runs the plugin's checkout hook for fake orders and prints one JSON object (the end-to-end tests and bench/plugin_checkout.py).
  *
- *     php tests/wordpress/driver.php '{"options": {...}, "orders": [{...}], "pay": true, "api": "classic"}'
+ *     echo '{"options": {...}, "orders": [{...}], "pay": true, "api": "classic"}' | php tests/wordpress/driver.php
  *
  * Each order (WooCommerce REST shape; missing fields get defaults) is created pending by the checkout,
  * the checkout hook runs and is timed; with "pay", payment_complete() follows (the deferred hold), and
