@@ -247,13 +247,22 @@ class WC_Order {
 	public function update_meta_data( $key, $value ) { $this->data['meta'][ $key ] = $value; }
 	public function delete_meta_data( $key ) { unset( $this->data['meta'][ $key ] ); }
 	public function set_status( $status ) { $this->data['status'] = $status; }
-	public function save() { $GLOBALS['wp_stub']['orders'][ $this->data['id'] ] = $this->data; return $this->data['id']; }
+	/** Stores the order; a status change fires woocommerce_order_status_{from}_to_{to}, as WooCommerce does. */
+	public function save() {
+		$id   = $this->data['id'];
+		$from = isset( $GLOBALS['wp_stub']['orders'][ $id ] ) ? $GLOBALS['wp_stub']['orders'][ $id ]['status'] : '';
+		$GLOBALS['wp_stub']['orders'][ $id ] = $this->data;
+		if ( '' !== $from && $from !== $this->data['status'] ) {
+			do_action( 'woocommerce_order_status_' . $from . '_to_' . $this->data['status'], $id, $this );
+		}
+		return $id;
+	}
 	public function add_order_note( $note ) { $GLOBALS['wp_stub']['notes'][ $this->data['id'] ][] = $note; return count( $GLOBALS['wp_stub']['notes'][ $this->data['id'] ] ); }
 	public function update_status( $status, $note = '' ) {
 		$from = $this->data['status'];
 		$this->data['status'] = $status;
-		$this->save();
 		$this->add_order_note( trim( $note . ' Order status changed from ' . $from . ' to ' . $status . '.' ) );
+		$this->save();
 		return true;
 	}
 	/** What WC_Order::payment_complete() does with the status filter. */

@@ -36,6 +36,23 @@ class CheckoutTest extends Sovereign_TestCase {
 		$this->assertCount( 1, $this->http() );
 	}
 
+	public function test_a_gateway_that_marks_the_order_paid_itself_gets_the_hold_too() {
+		$this->boot();
+		$this->replies[] = self::answer( 'hold', 'Sovereign says hold' );
+		$order           = wc_stub_create_order( array( 'payment_method' => 'cod' ) );
+		$this->assertSame( 'hold_deferred', $this->checkout( $order ) );
+		wc_get_order( $order->get_id() )->update_status( 'processing', 'Payment to be made upon delivery.' ); // what WC_Gateway_COD does
+		$held = wc_get_order( $order->get_id() );
+		$this->assertSame( 'on-hold', $held->get_status() );
+		$this->assertSame( '90', $held->get_meta( '_sovereign_fraud_score' ) );
+		$this->assertSame( '', $held->get_meta( '_sovereign_connector_hold' ) );
+		$notes = wc_stub_notes( $order->get_id() );
+		$this->assertCount( 2, $notes );
+		$this->assertStringStartsWith( 'Sovereign says hold', $notes[1] );
+		$held->update_status( 'processing', 'released by a person' );
+		$this->assertSame( 'processing', wc_get_order( $order->get_id() )->get_status(), 'a released order stays released' );
+	}
+
 	public function test_an_order_that_moved_on_during_the_call_is_left_alone() {
 		$this->boot();
 		$order           = wc_stub_create_order();

@@ -57,6 +57,7 @@ class Sovereign_Connector_Checkout {
 		add_action( 'woocommerce_checkout_order_processed', array( $this, 'on_classic_checkout' ), 20, 3 );
 		add_action( 'woocommerce_store_api_checkout_order_processed', array( $this, 'on_store_api_checkout' ), 20, 1 );
 		add_filter( 'woocommerce_payment_complete_order_status', array( $this, 'on_payment_complete_status' ), 20, 3 );
+		add_action( 'woocommerce_order_status_pending_to_processing', array( $this, 'on_paid_without_payment_complete' ), 20, 2 );
 		if ( Sovereign_Connector_Options::score_all_orders() ) {
 			add_action( 'woocommerce_rest_insert_shop_order_object', array( $this, 'on_rest_insert' ), 20, 3 );
 			add_action( 'woocommerce_process_shop_order_meta', array( $this, 'on_admin_save' ), 60, 1 );
@@ -169,6 +170,28 @@ class Sovereign_Connector_Checkout {
 		} catch ( Throwable $e ) {
 			$this->log( 'applying the hold failed: ' . $e->getMessage() );
 			return $status;
+		}
+	}
+
+	/**
+	 * Gateways that mark an order paid without payment_complete() (cash on delivery): the waiting hold follows at once.
+	 *
+	 * @param int            $order_id Order id.
+	 * @param WC_Order|mixed $order    The order.
+	 * @return void
+	 */
+	public function on_paid_without_payment_complete( $order_id, $order = null ) {
+		try {
+			$order   = is_object( $order ) ? $order : wc_get_order( $order_id );
+			$pending = is_object( $order ) ? $order->get_meta( self::META_PENDING ) : null;
+			if ( ! is_array( $pending ) || 'pending' !== $pending['status'] || $order->get_meta( self::META_APPLIED ) ) {
+				return;
+			}
+			$order->delete_meta_data( self::META_PENDING );
+			$this->mark( $order, $pending );
+			$order->update_status( 'on-hold', $pending['note'] );
+		} catch ( Throwable $e ) {
+			$this->log( 'applying the hold failed: ' . $e->getMessage() );
 		}
 	}
 
