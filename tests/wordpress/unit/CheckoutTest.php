@@ -74,12 +74,27 @@ class CheckoutTest extends Sovereign_TestCase {
 		$order           = wc_stub_create_order();
 		$this->assertSame( 'hold_deferred', $this->checkout( $order ) );
 		$moved = wc_get_order( $order->get_id() );
-		$moved->set_status( 'failed' ); // the payment failed, then a retry succeeded
+		$moved->set_status( 'cancelled' ); // a person cancelled it; then a late payment arrived
 		$moved->save();
 		wc_get_order( $order->get_id() )->payment_complete();
 		$this->assertSame( 'processing', wc_get_order( $order->get_id() )->get_status() );
 		$this->assertSame( array(), wc_stub_notes( $order->get_id() ) );
-		$this->assertStringContainsString( 'moved on (failed, scored as pending)', implode( "\n", $this->logs() ) );
+		$this->assertStringContainsString( 'moved on (cancelled, scored as pending)', implode( "\n", $this->logs() ) );
+	}
+
+	public function test_a_failed_first_payment_and_a_successful_retry_is_still_the_order_that_was_scored() {
+		$this->boot();
+		$this->replies[] = self::answer( 'hold', 'note' );
+		$order           = wc_stub_create_order();
+		$this->assertSame( 'hold_deferred', $this->checkout( $order ) );
+		$failed = wc_get_order( $order->get_id() );
+		$failed->set_status( 'failed' );
+		$failed->save();
+		$this->assertSame( 'skipped_already_scored', $this->checkout( wc_get_order( $order->get_id() ) ), 'the retried checkout is not scored again' );
+		wc_get_order( $order->get_id() )->payment_complete();
+		$this->assertSame( 'on-hold', wc_get_order( $order->get_id() )->get_status() );
+		$this->assertSame( array( 'note' ), wc_stub_notes( $order->get_id() ) );
+		$this->assertCount( 1, $this->http() );
 	}
 
 	public function test_a_paid_order_is_held_at_once() {

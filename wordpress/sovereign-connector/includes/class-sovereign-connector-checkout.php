@@ -160,7 +160,7 @@ class Sovereign_Connector_Checkout {
 				return $status;
 			}
 			$order->delete_meta_data( self::META_PENDING );
-			if ( $order->get_status() !== $pending['status'] ) {
+			if ( ! $this->same_state( $order->get_status(), $pending['status'] ) ) {
 				$this->log( sprintf( 'order %d moved on (%s, scored as %s): Sovereign\'s hold not applied', $order->get_id(), $order->get_status(), $pending['status'] ) );
 				return $status;
 			}
@@ -184,7 +184,7 @@ class Sovereign_Connector_Checkout {
 		try {
 			$order   = is_object( $order ) ? $order : wc_get_order( $order_id );
 			$pending = is_object( $order ) ? $order->get_meta( self::META_PENDING ) : null;
-			if ( ! is_array( $pending ) || 'pending' !== $pending['status'] || $order->get_meta( self::META_APPLIED ) ) {
+			if ( ! is_array( $pending ) || ! in_array( $pending['status'], self::UNPAID, true ) || $order->get_meta( self::META_APPLIED ) ) {
 				return;
 			}
 			$order->delete_meta_data( self::META_PENDING );
@@ -246,6 +246,18 @@ class Sovereign_Connector_Checkout {
 		$this->mark( $order, $decision );
 		$order->update_status( 'on-hold', $decision['note'] );
 		return 'held';
+	}
+
+	/**
+	 * Whether an order is still in the state it was scored in. Unpaid states count as one: a checkout whose
+	 * first payment failed and whose retry succeeded is the same order, scored on the same data.
+	 *
+	 * @param string $now    Its status now.
+	 * @param string $scored Its status when it was scored.
+	 * @return bool
+	 */
+	private function same_state( $now, $scored ) {
+		return $now === $scored || ( in_array( $now, self::UNPAID, true ) && in_array( $scored, self::UNPAID, true ) );
 	}
 
 	/**
