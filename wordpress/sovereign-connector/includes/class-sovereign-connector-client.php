@@ -35,10 +35,10 @@ class Sovereign_Connector_Client {
 	 */
 	public function clamp_request( $args, $url ) {
 		if ( isset( $args['headers'][ self::MARK ] ) ) {
-			$asked              = (float) $args['headers'][ self::MARK ];
-			$args['timeout']    = min( (float) ( isset( $args['timeout'] ) ? $args['timeout'] : $asked ), $asked );
+			$asked               = (float) $args['headers'][ self::MARK ];
+			$args['timeout']     = min( (float) ( isset( $args['timeout'] ) ? $args['timeout'] : $asked ), $asked );
 			$args['redirection'] = 0;
-			$args['blocking']   = true;
+			$args['blocking']    = true;
 		}
 		return $args;
 	}
@@ -224,8 +224,8 @@ class Sovereign_Connector_Client {
 			),
 		);
 		if ( null !== $body ) {
-			$args['body']                    = $body;
-			$args['headers']['Content-Type'] = 'application/json';
+			$args['body']                     = $body;
+			$args['headers']['Content-Type']  = 'application/json';
 			$args['headers']['Authorization'] = 'Bearer ' . Sovereign_Connector_Options::api_key();
 		}
 		return wp_remote_request( Sovereign_Connector_Options::url() . $path, $args );
