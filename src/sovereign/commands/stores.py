@@ -44,6 +44,7 @@ def connect(
             console.print(f"  webhooks {res.webhook_ids} → {base}/webhooks/woocommerce/{res.store.id}"
                           + (f" ({res.replaced} old ones replaced)" if res.replaced else ""))
             console.print("  a first reconciliation is queued; it runs on the next worker")
+            console.print("  score at checkout and see Sovereign in wp-admin: the WordPress plugin, docs/wordpress-plugin.md")
 
     run(go())
 

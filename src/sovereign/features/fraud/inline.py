@@ -70,6 +70,7 @@ class InlineResult:
             "decision": "hold" if self.scored.decision.hold else "none",
             "action": self.settings.config.action,
             "reasons": [{"code": r.code, "text": r.text, "weight": r.weight} for r in a.reasons],
+            "note": self.scored.decision.note_text,  # the private note to add with the hold ("" below the threshold)
             "llm": self.scored.review.state,
             "llm_risk": a.llm_risk,
             "degraded": self.degraded,
