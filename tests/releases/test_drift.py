@@ -11,7 +11,7 @@ from prometheus_client import REGISTRY
 
 from sovereign.domain.products import Product
 from sovereign.features.descriptions.describe import Describer, drift_outcome
-from sovereign.features.models.drift import DriftThresholds, DriftWatch
+from sovereign.features.drift import DriftThresholds, DriftWatch
 from sovereign.gateway import Gateway, ProviderConfig
 from sovereign_testkit.fake_llm import FakeLLM
 from sovereign_testkit.fixtures import load_json

@@ -45,7 +45,7 @@ from sovereign.features.storesync.routing import DESCRIPTION_STATUS_META, DRAFT_
 from sovereign.jobs import BulkItem, JobContext, JobRegistry, Scheduled
 from sovereign.woo.errors import NotFoundError
 from sovereign.features.services import FeatureServices
-from sovereign.features.models.drift import DRIFT
+from sovereign.features.drift import DRIFT
 
 
 __all__ = [
