@@ -31,6 +31,7 @@ from sovereign_testkit.fake_woo import FakeWooStore
 from sovereign_testkit.fake_woo_server import LocalServer
 from sovereign_testkit.fixtures import load_json
 from sovereign.web.app import create_app
+from sovereign.store import evidence
 
 DEMO_DB = "sovereign_demo"
 STORE_ID = "demo"
@@ -51,8 +52,7 @@ async def _fresh_database(settings: Settings) -> str:
     base, _ = await asyncio.to_thread(resolve_url, settings)
     conn = await asyncpg.connect(base)
     try:
-        await conn.execute(f"DROP DATABASE IF EXISTS {DEMO_DB} WITH (FORCE)")
-        await conn.execute(f"CREATE DATABASE {DEMO_DB}")
+        await evidence.fresh_database(conn, DEMO_DB)
     finally:
         await conn.close()
     parts = urllib.parse.urlsplit(base)
@@ -61,17 +61,11 @@ async def _fresh_database(settings: Settings) -> str:
 
 async def _outstanding(pool: asyncpg.Pool) -> int:
     """Jobs still to run (re-scores waiting for a provider to come back are not waited for)."""
-    return await pool.fetchval(
-        "SELECT count(*) FROM pgqueuer WHERE entrypoint = ANY($1::text[]) AND status IN ('queued', 'picked') "
-        "AND convert_from(payload, 'UTF8')::jsonb->>'job' <> 'fraud.rescore'",
-        list(WATCHED_GROUPS),
-    )
+    return await evidence.count_jobs(pool, groups=WATCHED_GROUPS, exclude_job="fraud.rescore")
 
 
 async def _scheduled(pool: asyncpg.Pool) -> int:
-    return await pool.fetchval(
-        "SELECT count(DISTINCT job_id) FROM pgqueuer_log WHERE entrypoint = ANY($1::text[])", list(WATCHED_GROUPS)
-    )
+    return await evidence.scheduled_jobs(pool, WATCHED_GROUPS)
 
 
 async def run_demo(settings: Settings, console: Console, *, order_limit: int | None = None, timeout_s: float = 1800) -> DemoReport:
@@ -114,14 +108,7 @@ async def run_demo(settings: Settings, console: Console, *, order_limit: int | N
                 await asyncio.sleep(0.5)
         await woo.drain()
         pool = rt.db.pool
-        results = {
-            r["order_id"]: r
-            for r in await pool.fetch(
-                "SELECT DISTINCT ON (order_id) order_id, score, decision, llm, reasons FROM sovereign_fraud_results "
-                "WHERE store_id = $1 ORDER BY order_id, id DESC",
-                STORE_ID,
-            )
-        }
+        results = await evidence.latest_fraud_results(pool, STORE_ID)
         for oid in orders:
             order = woo.order(oid)
             r = results.get(oid)
@@ -134,8 +121,7 @@ async def run_demo(settings: Settings, console: Console, *, order_limit: int | N
                 "status": order["status"],
                 "notes": len([n for n in woo.notes(oid) if "Sovereign" in n.get("note", "")]),
             })
-        drafts = {r["product_id"]: r for r in await pool.fetch(
-            "SELECT product_id, draft, source, status, reason FROM sovereign_description_drafts WHERE store_id = $1", STORE_ID)}
+        drafts = await evidence.description_drafts(pool, STORE_ID)
         for pid in products:
             p = woo.product(pid)
             d = drafts.get(pid)
@@ -147,9 +133,9 @@ async def run_demo(settings: Settings, console: Console, *, order_limit: int | N
                 "status": d["status"] if d else "",
                 "draft": (d["draft"] if d else ""),
             })
-        report.pending_rescores = await pool.fetchval(
-            "SELECT count(*) FROM pgqueuer WHERE convert_from(payload, 'UTF8')::jsonb->>'job' = 'fraud.rescore'")
-        report.failed_jobs = await pool.fetchval("SELECT count(*) FROM pgqueuer WHERE status = 'failed'")
+        report.pending_rescores = await evidence.count_jobs(
+            pool, jobs=["fraud.rescore"], statuses=None)
+        report.failed_jobs = await evidence.count_jobs(pool, statuses=("failed",))
     report.seconds = time.monotonic() - started
     return report
 

@@ -22,7 +22,6 @@ SQL = re.compile(
 )
 NOT_YET_MOVED = {
     "audit/export.py", "audit/verify.py", "audit/writer.py",
-    "demo.py", "drills/faults.py", "drills/measure.py", "drills/runner.py",
     "features/descriptions/drafts.py", "features/forecasts/narrative.py",
     "features/forecasts/run.py", "features/storesync/ingest.py",
     "jobs/executor.py", "jobs/inspect.py", "jobs/queue.py", "jobs/worker.py",

@@ -20,6 +20,7 @@ from typing import Any
 from sovereign.jobs import JobQueue
 from sovereign.runtime import build_registry
 from sovereign.store import embedded
+from sovereign.store import evidence
 
 from .stack import STORE_ID, Stack
 
@@ -75,11 +76,7 @@ async def _kill_busiest_worker(stack: Stack, record: FaultRecord, origin: float,
     deadline = time.monotonic() + wait_s
     rows: list[Any] = []
     while True:
-        rows = await stack.pool.fetch(
-            "SELECT w.pid, q.id, convert_from(q.payload, 'UTF8')::jsonb AS env FROM pgqueuer q "
-            "JOIN sovereign_workers w ON w.id = q.queue_manager_id WHERE q.status = 'picked' AND w.pid = ANY($1::int[])",
-            list(pids),
-        )
+        rows = await evidence.picked_jobs_by_worker_pid(stack.pool, list(pids))
         if rows or time.monotonic() > deadline:
             break
         await asyncio.sleep(0.05)

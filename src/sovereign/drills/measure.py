@@ -26,6 +26,7 @@ import asyncpg
 
 from sovereign.audit import verify
 from sovereign.features.fraud.review import PERMANENT_STATES
+from sovereign.store import evidence
 
 from .processes import FakeProvider
 from .residency import Leaks, find_leaks
@@ -82,28 +83,15 @@ class DbFacts:
 
 async def collect_db(pool: asyncpg.Pool, store_id: str, origin_wall: float, job_ids: Iterable[int] = ()) -> DbFacts:
     facts = DbFacts()
-    for r in await pool.fetch(
-        "SELECT order_id, source, llm, created_at FROM sovereign_fraud_results WHERE store_id = $1 ORDER BY id", store_id
-    ):
+    for r in await evidence.fraud_results(pool, store_id):
         facts.results.setdefault(int(r["order_id"]), []).append((r["source"], r["llm"], r["created_at"]))
-    for r in await pool.fetch("SELECT status::text AS status, convert_from(payload, 'UTF8') AS env FROM pgqueuer"):
-        env = json.loads(r["env"]) if r["env"] else {}
+    for status, env in await evidence.job_states(pool):
         oid = (env.get("args") or {}).get("order_id")
-        state = {"queued": "pending", "picked": "running"}.get(r["status"], r["status"])
+        state = {"queued": "pending", "picked": "running"}.get(status, status)
         facts.jobs.append(JobState(str(env.get("job", "?")), int(oid) if oid is not None else None, state))
-    facts.takeovers = [r["at"] for r in await pool.fetch(
-        "SELECT at FROM sovereign_job_attempts WHERE kind = 'worker_lost' ORDER BY at")]
-    ids = list(job_ids)
-    if ids:
-        for r in await pool.fetch(
-            "SELECT job_id, max(created) AS at FROM pgqueuer_log WHERE job_id = ANY($1::bigint[]) "
-            "AND status = 'successful' GROUP BY job_id", ids,
-        ):
-            facts.job_done_at[int(r["job_id"])] = r["at"]
-    for r in await pool.fetch(
-        "SELECT at, kind, feature, provider, jurisdiction, outcome, redactions::text AS red, detail::text AS detail "
-        "FROM sovereign_audit_log ORDER BY id"
-    ):
+    facts.takeovers = await evidence.takeovers(pool)
+    facts.job_done_at.update(await evidence.job_finish_times(pool, job_ids))
+    for r in await evidence.audit_rows(pool):
         facts.audit_rows += 1
         if r["kind"] == "call":
             facts.calls[(r["provider"], r["jurisdiction"], r["outcome"])] += 1

@@ -26,6 +26,7 @@ from typing import Callable
 from sovereign.store import embedded
 from sovereign_testkit.fixtures import load_json
 from sovereign_testkit.pg import TestPostgres
+from sovereign.store import evidence
 
 from .assemble import Evidence, assemble
 from .burst import run_burst
@@ -162,10 +163,7 @@ async def _settle(
     faulted = scenario.faulted_providers
     while time.monotonic() < deadline:
         try:
-            left = await stack.pool.fetchval(
-                "SELECT count(*) FROM pgqueuer WHERE status IN ('queued', 'picked') "
-                "AND convert_from(payload, 'UTF8')::jsonb->>'job' = ANY($1::text[])", list(_SETTLE_JOBS),
-            )
+            left = await evidence.count_jobs(stack.pool, jobs=list(_SETTLE_JOBS))
         except Exception as exc:  # noqa: BLE001 - the database may still be coming back
             log.info("settle check failed: %s", exc)
             left = -1
