@@ -21,7 +21,6 @@ SQL = re.compile(
     re.S,
 )
 NOT_YET_MOVED = {
-    "audit/export.py", "audit/verify.py", "audit/writer.py",
     "features/descriptions/drafts.py", "features/forecasts/narrative.py",
     "features/forecasts/run.py", "features/storesync/ingest.py",
     "jobs/executor.py", "jobs/inspect.py", "jobs/queue.py", "jobs/worker.py",

@@ -14,6 +14,7 @@ from typing import TextIO
 import asyncpg
 
 from .records import from_db, to_json
+from sovereign.store import audit_log
 
 
 async def export_jsonl(
@@ -21,12 +22,8 @@ async def export_jsonl(
 ) -> int:
     """Write the rows with ``since <= at < until`` to ``out``; returns how many."""
     n = 0
-    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
-        query = (
-            "SELECT * FROM sovereign_audit_log WHERE ($1::timestamptz IS NULL OR at >= $1) "
-            "AND ($2::timestamptz IS NULL OR at < $2) ORDER BY id"
-        )
-        async for record in conn.cursor(query, since, until, prefetch=1000):
+    async with audit_log.snapshot(pool) as chain:
+        async for record in chain.rows(since, until):
             out.write(json.dumps(to_json(from_db(record)), ensure_ascii=False, sort_keys=True) + "\n")
             n += 1
     return n

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import asyncpg
 
 from .records import GENESIS, chain_hash, from_db
+from sovereign.store import audit_log
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,10 +52,10 @@ async def verify(pool: asyncpg.Pool, *, max_problems: int = 1000) -> Verificatio
         if len(problems) < max_problems:
             problems.append(Problem(row_id, kind, message))
 
-    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
-        head = await conn.fetchrow("SELECT last_id, last_hash FROM sovereign_audit_head WHERE id = 1")
+    async with audit_log.snapshot(pool) as chain:
+        head = chain.head
         prev_id, prev_hash, before_prev_hash = 0, GENESIS, None
-        async for record in conn.cursor("SELECT * FROM sovereign_audit_log ORDER BY id", prefetch=1000):
+        async for record in chain.rows():
             row = from_db(record)
             row_id = int(row["id"])
             report.rows += 1

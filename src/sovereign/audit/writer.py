@@ -28,11 +28,10 @@ import asyncpg
 from sovereign.gateway.events import Event
 
 from .records import AUDITED, CONTENT_COLUMNS, chain_hash, row_for
+from sovereign.store import audit_log
 
 log = logging.getLogger("sovereign.audit")
 
-_HEAD = "SELECT last_id, last_hash FROM sovereign_audit_head WHERE id = 1 FOR UPDATE"
-_MOVE = "UPDATE sovereign_audit_head SET last_id = $1, last_hash = $2 WHERE id = 1"
 _COLUMNS = ("id", *CONTENT_COLUMNS, "prev_hash", "hash")
 
 
@@ -152,17 +151,16 @@ class AuditWriter:
         rows = [r for t, e in batch if (r := row_for(e, datetime.fromtimestamp(t, timezone.utc))) is not None]
         if not rows:
             return 0
-        async with self.pool.acquire() as conn, conn.transaction():
-            head = await conn.fetchrow(_HEAD)
-            last_id, prev = int(head["last_id"]), str(head["last_hash"])
+        def link(last_id: int, prev: str) -> tuple[list[tuple[Any, ...]], int, str]:
             records: list[tuple[Any, ...]] = []
             for row in rows:
                 last_id += 1
                 h = chain_hash(prev, row)
                 records.append((last_id, *(_db(c, row[c]) for c in CONTENT_COLUMNS), prev, h))
                 prev = h
-            await conn.copy_records_to_table("sovereign_audit_log", records=records, columns=_COLUMNS)
-            await conn.execute(_MOVE, last_id, prev)
+            return records, last_id, prev
+
+        await audit_log.append(self.pool, _COLUMNS, link)
         self.written += len(rows)
         return len(rows)
 
