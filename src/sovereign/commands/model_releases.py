@@ -21,7 +21,7 @@ from sovereign.features.descriptions.describe import Describer
 from sovereign.features.models.evaluation import eval_products, evaluate_descriptions
 from sovereign.features.models.releases import Margins, ModelLifecycle, NothingToRollBack
 from sovereign.gateway import Gateway, ProviderConfig
-from sovereign.models.catalogue import UnknownModel, resolve
+from sovereign.models.catalogue import LocalModel, ModelSpec, UnknownModel, resolve
 from sovereign.settings import get_settings
 from sovereign.store.model_releases import ModelReleases
 
@@ -35,6 +35,15 @@ def _actor(actor: Optional[str]) -> str:
         return getpass.getuser()
     except Exception:  # noqa: BLE001 - no user name in a container is fine
         return "cli"
+
+
+def _model(model: str) -> ModelSpec | LocalModel:
+    """The catalogue model or GGUF file MODEL names; exit 2 with the reason when it names none."""
+    try:
+        return resolve(model)
+    except (UnknownModel, ValueError) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
 
 
 def _lifecycle(rt) -> ModelLifecycle:  # noqa: ANN001 - the runtime
@@ -52,11 +61,7 @@ def eval_(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Describe the packaged real products with MODEL and record the figures (draft rate, claims, latency)."""
-    try:
-        ref = resolve(model)
-    except (UnknownModel, ValueError) as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
+    ref = _model(model)
     settings = get_settings()
     products = eval_products(limit or None)
 
@@ -93,11 +98,7 @@ def promote(
     actor: Optional[str] = typer.Option(None, "--actor", help="who decides (default: the OS user)"),
 ) -> None:
     """Make MODEL current for every process, unless it is worse than the current model beyond the margins."""
-    try:
-        ref = resolve(model)
-    except (UnknownModel, ValueError) as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
+    ref = _model(model)
 
     async def go():  # noqa: ANN202
         async with runtime() as rt:
