@@ -121,6 +121,7 @@ class Generation:
     on_text: Callable[[str], None] | None = None
     future: Future[GenerationResult] = field(default_factory=Future)
     enqueued_at: float = field(default_factory=time.monotonic)
+    started: bool = False  # the worker took it off the queue and ran it (set once, never unset)
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def cancel(self) -> None:
@@ -284,6 +285,7 @@ class LlamaRuntime:
             _fail(gen, exc)
             return
         self._running = gen
+        gen.started = True
         try:
             self._generate(gen)
         finally:

@@ -243,7 +243,9 @@ class EmbeddedProvider:
         return ProviderError(f"{self.name}: {message}", provider=self.name, status=status, retryable=False, kind=kind)
 
     def _timeout(self, gen: Generation) -> ProviderError:
-        where = "while generating" if gen.future.running() else "while queued; dropped without running"
+        # ``started``, not the future's state: at the deadline the worker may already have failed the
+        # future itself, and a finished future is not "running" though it ran
+        where = "while generating" if gen.started else "while queued; dropped without running"
         return self._error(f"deadline passed {where}", kind="timeout")
 
     def _translate(self, exc: BaseException) -> ProviderError:
