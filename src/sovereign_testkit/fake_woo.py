@@ -16,7 +16,7 @@ fire ``order.updated`` / ``product.updated`` (and the status / note actions)
 back at the registered webhooks (``echo_writes``). ``inject_fault`` makes the
 next requests fail (503, 429 with ``Retry-After``, or a slow answer).
 
-Run it alone for a demo: ``python -m sovereign_testkit.fake_woo --port 8089``.
+Run it alone for a demo: ``python -m sovereign_testkit.fake_woo --port 8089 [--safe-ports 80,443,8080,8787]``.
 """
 
 from __future__ import annotations
@@ -260,8 +260,8 @@ class FakeWooStore:
         return delivery
 
 
-async def _serve_forever(port: int) -> None:
-    async with FakeWooStore(port=port) as store:
+async def _serve_forever(port: int, safe_ports: Collection[int] | Literal["any"]) -> None:
+    async with FakeWooStore(port=port, safe_ports=safe_ports) as store:
         info = {"url": store.url, "consumer_key": store.consumer_key, "consumer_secret": store.consumer_secret}
         print(json.dumps(info), flush=True)
         await asyncio.Event().wait()
@@ -270,9 +270,14 @@ async def _serve_forever(port: int) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Serve the fake WooCommerce store on 127.0.0.1.")
     parser.add_argument("--port", type=int, default=8089)
+    parser.add_argument(
+        "--safe-ports", default=",".join(map(str, DEFAULT_SAFE_PORTS)),
+        help="ports webhooks may go to, as the http_allowed_safe_ports filter would return them ('any': all)",
+    )
     args = parser.parse_args(argv)
+    ports: Collection[int] | Literal["any"] = "any" if args.safe_ports == "any" else [int(p) for p in args.safe_ports.split(",")]
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve_forever(args.port))
+        asyncio.run(_serve_forever(args.port, ports))
 
 
 if __name__ == "__main__":
