@@ -57,6 +57,8 @@ async def test_the_round_trip_is_proven_by_the_pings_the_service_recorded(servic
         receipts = await WebhookReceipts(service.runtime.db.pool).all("shop")
         hook = woo.hooks.matching("order.updated")[0]
         assert receipts[hook.id].kind == "delivery" and receipts[hook.id].count == 2
+        await woo.deliver("order.updated", 85)  # more deliveries within seconds: not one write each
+        assert (await WebhookReceipts(service.runtime.db.pool).all("shop"))[hook.id].count == 2
 
 
 async def test_a_stock_wordpress_never_delivers_to_a_random_port_and_the_diagnosis_names_the_rule(service: Service) -> None:

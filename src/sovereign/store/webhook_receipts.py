@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,10 +19,20 @@ class Receipt:
 
 
 class WebhookReceipts:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    """``record`` writes a ping every time, a delivery at most once per ``every_s`` per webhook in
+    this process: every delivery of a webhook would otherwise update the same row (a hot lock)."""
+
+    def __init__(self, pool: asyncpg.Pool, every_s: float = 10.0) -> None:
         self.pool = pool
+        self.every_s = every_s
+        self._last: dict[tuple[str, int], float] = {}  # deliveries only
 
     async def record(self, store_id: str, webhook_id: int, kind: str) -> None:
+        if kind == "delivery":
+            key, now = (store_id, webhook_id), time.monotonic()
+            if now - self._last.get(key, -1e9) < self.every_s:
+                return
+            self._last[key] = now
         await self.pool.execute(
             """
             INSERT INTO sovereign_webhook_receipts (store_id, webhook_id, kind) VALUES ($1, $2, $3)

@@ -68,7 +68,10 @@ async def receive(store_id: str, request: Request) -> JSONResponse:
 
 async def _receipt(rt, store_id: str, webhook_id: int, kind: str) -> None:  # noqa: ANN001
     """Proof for `connect` that this webhook reaches us; best effort (a ping is answered 200 regardless)."""
+    receipts = rt.resources.get("webhook_receipts")
+    if receipts is None:
+        receipts = rt.resources["webhook_receipts"] = WebhookReceipts(rt.db.pool)
     try:
-        await WebhookReceipts(rt.db.pool).record(store_id, webhook_id, kind)
+        await receipts.record(store_id, webhook_id, kind)
     except Exception as exc:  # noqa: BLE001 - the delivery itself was handled
         log.warning("could not record the %s of webhook %s for store %s: %s", kind, webhook_id, store_id, exc)
