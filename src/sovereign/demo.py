@@ -74,7 +74,7 @@ async def run_demo(settings: Settings, console: Console, *, order_limit: int | N
     app = create_app(demo_settings, run_worker=True)
     scenarios = {int(k): v for k, v in load_json("orders_scenarios.json").get("orders", {}).items()}
     report = DemoReport()
-    async with app.router.lifespan_context(app), LocalServer(app) as server, FakeWooStore() as woo:
+    async with app.router.lifespan_context(app), LocalServer(app) as server, FakeWooStore(safe_ports="any") as woo:
         rt = app.state.runtime
         report.model = ", ".join(f"{n}" for n in rt.gateway.providers) or None
         console.print(f"[bold]Sovereign[/bold] at {server.url}, demo store at {woo.url}")

@@ -75,12 +75,16 @@ class Runtime:
 
     def woo(self, store: StoreRecord) -> WooClient:
         """The store's REST client, one per store per process (its concurrency limit is per store)."""
-        fingerprint = hash((store.url, store.consumer_key, store.consumer_secret))
+        fingerprint = hash((store.url, store.consumer_key, store.consumer_secret, store.ca_file, store.insecure_tls))
         entry = self._woo.get(store.id)
         if entry is None or entry[0] != fingerprint:
             if entry is not None:  # credentials changed: retire the old client
                 asyncio.get_running_loop().create_task(entry[1].aclose())
-            client = WooClient(store.url, store.consumer_key, store.consumer_secret, timeout=30.0, max_concurrency=4)
+            from sovereign.woo.tls import verify_for
+
+            verify = verify_for(store.ca_file, insecure=store.insecure_tls, global_bundle=self.settings.woo_ca_bundle)
+            client = WooClient(store.url, store.consumer_key, store.consumer_secret, timeout=30.0, max_concurrency=4,
+                               verify=verify)
             entry = self._woo[store.id] = (fingerprint, client)
         return entry[1]
 
@@ -133,7 +137,21 @@ async def open_runtime(settings: Settings, *, migrate: bool = True, gateway: Gat
         audit=audit,
         override_sync=sync,
     )
+    await _warn_insecure_stores(rt)
     return rt
+
+
+async def _warn_insecure_stores(rt: Runtime) -> None:
+    """Every start says which stores are talked to without checking their certificate."""
+    try:
+        insecure = await rt.stores.insecure()
+    except Exception:  # noqa: BLE001 - an unmigrated database: nothing to warn about yet
+        return
+    for store_id in insecure:
+        log.warning(
+            "store %s: TLS certificate checks are OFF (--insecure-skip-tls-verify); anyone on the path can read "
+            "and change its API traffic. Reconnect with --ca-file to fix.", store_id,
+        )
 
 
 def _warm_redactor(gateway: Gateway) -> None:

@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     port: int = 8787
     max_body_bytes: int = 1_048_576  # 1 MiB; WooCommerce order bodies are ~5 KB
     public_url: str | None = None  # how the store reaches us (webhook URLs); default http://host:port
+    woo_ca_bundle: Path | None = None  # PEM CA bundle trusted for every store's TLS (besides the public roots)
 
     # jobs
     worker_concurrency: int = 20  # jobs one worker process runs at once

@@ -16,7 +16,7 @@ fire ``order.updated`` / ``product.updated`` (and the status / note actions)
 back at the registered webhooks (``echo_writes``). ``inject_fault`` makes the
 next requests fail (503, 429 with ``Retry-After``, or a slow answer).
 
-Run it alone for a demo: ``python -m sovereign_testkit.fake_woo --port 8089``.
+Run it alone for a demo: ``python -m sovereign_testkit.fake_woo --port 8089 [--safe-ports 80,443,8080,8787]``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import sys
 from collections import deque
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Collection, Literal
 
 import httpx
 
@@ -38,13 +38,15 @@ from .fake_woo_hooks import Delivery, Webhook, WebhookRegistry, build_payload, d
 from .fake_woo_http import Fault, RequestRecord, WooApp
 from .fake_woo_server import LocalServer
 from .fake_woo_state import Event, StoreState, Write
+from .fake_woo_wp import DEFAULT_SAFE_PORTS, REFUSED, DeliveryRules
 from .fixtures import load_deliveries
 
-__all__ = ["FakeWooStore", "DEFAULT_CONSUMER_KEY", "DEFAULT_CONSUMER_SECRET", "Delivery", "Fault", "RequestRecord", "Write"]
+__all__ = ["FakeWooStore", "DeliveryRules", "MAX_DELIVERY_FAILURES", "DEFAULT_CONSUMER_KEY", "DEFAULT_CONSUMER_SECRET", "Delivery", "Fault", "RequestRecord", "Write"]
 
 DEFAULT_CONSUMER_KEY = "ck_" + hashlib.sha1(b"sovereign fake woo key").hexdigest()
 DEFAULT_CONSUMER_SECRET = "cs_" + hashlib.sha1(b"sovereign fake woo secret").hexdigest()
 _REPLAY_SKIP = {"host", "content-length", "connection", "accept-encoding"}
+MAX_DELIVERY_FAILURES = 5  # woocommerce_max_webhook_delivery_failures: more consecutive failures disable a webhook
 
 
 class FakeWooStore:
@@ -61,17 +63,40 @@ class FakeWooStore:
         clock: Callable[[], datetime] | None = None,
         fixtures: Path | None = None,
         recent: bool = False,
+        safe_ports: Collection[int] | Literal["any"] = DEFAULT_SAFE_PORTS,
+        external_hosts: Collection[str] | Literal["any"] = (),
+        ssl_certfile: str | None = None,
+        ssl_keyfile: str | None = None,
+        settings: dict[str, dict[str, Any]] | None = None,
+        timezone: str = "UTC",
+        language: str = "en_US",
     ) -> None:
         """``assume_https``: behave as if behind a TLS-terminating proxy, so Basic auth is honoured
         (with the captured Basic-auth 401 bodies). ``permissions``: the key's level, ``read``,
         ``write`` or ``read_write``. ``delivery_delay``: seconds between a write and its echo.
         ``recent``: move every captured date by one offset so that the newest change happened
         an hour before ``clock`` (the captured store as if it was captured just now); without it
-        the captured dates (2026-11-22) stay as they are."""
+        the captured dates (2026-11-22) stay as they are.
+
+        Webhooks go out under WordPress's ``wp_safe_remote_post`` rules (``fake_woo_wp``): only to
+        ports 80, 443 and 8080 and to no loopback or private address except the site's own host.
+        ``safe_ports`` and ``external_hosts`` are what a store owner's ``http_allowed_safe_ports``
+        and ``http_request_host_is_external`` filters would return (``"any"``: everything); a test
+        whose receiver listens on a random port of 127.0.0.1 passes ``safe_ports="any"``.
+        ``ssl_certfile``/``ssl_keyfile``: serve HTTPS with that certificate (Basic auth then works).
+        ``settings``: values for ``/settings/{group}`` options by group and id, e.g.
+        ``{"general": {"woocommerce_currency": "EUR"}}``; ``timezone`` and ``language`` are the
+        WordPress site's (REST index ``timezone_string``, system status ``language``)."""
         self.consumer_key = consumer_key
         self.consumer_secret = consumer_secret
         self.permissions = permissions
-        self.assume_https = assume_https
+        self.assume_https = assume_https or bool(ssl_certfile)
+        self.safe_ports = safe_ports
+        self.external_hosts = external_hosts
+        self.settings_values: dict[str, dict[str, Any]] = settings or {}
+        self.timezone = timezone
+        self.language = language
+        self._ssl = (ssl_certfile, ssl_keyfile)
         self.echo_writes = echo_writes
         self.delivery_delay = delivery_delay
         self.state = StoreState(fixtures, clock, recent=recent)
@@ -91,7 +116,7 @@ class FakeWooStore:
     # -- lifecycle --------------------------------------------------------------------------
 
     async def start(self) -> FakeWooStore:
-        self._server = LocalServer(WooApp(self), self._port)
+        self._server = LocalServer(WooApp(self), self._port, ssl_certfile=self._ssl[0], ssl_keyfile=self._ssl[1])
         self.url = await self._server.start()
         self._http = httpx.AsyncClient(timeout=10.0)
         return self
@@ -157,13 +182,26 @@ class FakeWooStore:
 
     # -- webhook sender ---------------------------------------------------------------------
 
+    @property
+    def rules(self) -> DeliveryRules:
+        return DeliveryRules(self.url, self.safe_ports, self.external_hosts)
+
     async def deliver(self, topic: str, resource_id: int) -> list[Delivery]:
-        """Send ``topic`` about ``resource_id`` to every active webhook on that topic, as WooCommerce does."""
+        """Send ``topic`` about ``resource_id`` to every active webhook on that topic, as WooCommerce does:
+        a 2xx (or 301/302) answer resets the webhook's failure count, anything else adds one, and a
+        failure beyond ``MAX_DELIVERY_FAILURES`` in a row disables the webhook."""
         sent = []
         for webhook in self.hooks.matching(topic):
             body = to_wire(build_payload(self.state, topic, resource_id), self.url)
             headers = delivery_headers(webhook, topic, body, self.url)
-            sent.append(await self._post(webhook.id, topic, webhook.delivery_url, body, headers))
+            delivery = await self._post(webhook.id, topic, webhook.delivery_url, body, headers, safe=True)
+            if delivery.status is not None and 200 <= delivery.status <= 302:
+                webhook.failure_count = 0
+            elif webhook.failure_count > MAX_DELIVERY_FAILURES:
+                webhook.status = "disabled"
+            else:
+                webhook.failure_count += 1
+            sent.append(delivery)
         return sent
 
     async def replay_captured(
@@ -202,10 +240,17 @@ class FakeWooStore:
 
     async def _ping(self, webhook: Webhook) -> Delivery:
         body = f"webhook_id={webhook.id}".encode("ascii")
-        return await self._post(webhook.id, "ping", webhook.delivery_url, body, ping_headers())
+        return await self._post(webhook.id, "ping", webhook.delivery_url, body, ping_headers(), safe=True)
 
-    async def _post(self, webhook_id: int, topic: str, url: str, body: bytes, headers: list[tuple[str, str]]) -> Delivery:
+    async def _post(
+        self, webhook_id: int, topic: str, url: str, body: bytes, headers: list[tuple[str, str]], *, safe: bool = False
+    ) -> Delivery:
+        """``safe``: through ``wp_safe_remote_post`` (a URL WordPress refuses is never contacted)."""
         assert self._http is not None, "start() the store first"
+        if safe and not self.rules.allows(url):
+            delivery = Delivery(webhook_id, topic, url, body, tuple(headers), None, REFUSED)
+            self.deliveries.append(delivery)
+            return delivery
         try:
             response = await self._http.post(url, content=body, headers=headers)
             delivery = Delivery(webhook_id, topic, url, body, tuple(headers), response.status_code)
@@ -215,8 +260,8 @@ class FakeWooStore:
         return delivery
 
 
-async def _serve_forever(port: int) -> None:
-    async with FakeWooStore(port=port) as store:
+async def _serve_forever(port: int, safe_ports: Collection[int] | Literal["any"]) -> None:
+    async with FakeWooStore(port=port, safe_ports=safe_ports) as store:
         info = {"url": store.url, "consumer_key": store.consumer_key, "consumer_secret": store.consumer_secret}
         print(json.dumps(info), flush=True)
         await asyncio.Event().wait()
@@ -225,9 +270,14 @@ async def _serve_forever(port: int) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Serve the fake WooCommerce store on 127.0.0.1.")
     parser.add_argument("--port", type=int, default=8089)
+    parser.add_argument(
+        "--safe-ports", default=",".join(map(str, DEFAULT_SAFE_PORTS)),
+        help="ports webhooks may go to, as the http_allowed_safe_ports filter would return them ('any': all)",
+    )
     args = parser.parse_args(argv)
+    ports: Collection[int] | Literal["any"] = "any" if args.safe_ports == "any" else [int(p) for p in args.safe_ports.split(",")]
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve_forever(args.port))
+        asyncio.run(_serve_forever(args.port, ports))
 
 
 if __name__ == "__main__":

@@ -70,6 +70,7 @@ class Webhook:
     secret: str
     date_created: str
     date_modified: str | None = None
+    failure_count: int = 0  # consecutive failed deliveries; more than 5 and WooCommerce disables it
 
     def __repr__(self) -> str:
         return f"Webhook(id={self.id}, topic={self.topic!r}, status={self.status!r}, delivery_url={self.delivery_url!r})"

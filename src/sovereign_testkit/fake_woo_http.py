@@ -27,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .fake_woo_hooks import to_wire
+from . import fake_woo_settings
 from .fake_woo_php import add_query_arg, php_get_params, wc_oauth_signature
 from .fake_woo_state import ApiError, Event, Write, error_body, list_page
 from .fixtures import load_json
@@ -104,6 +105,10 @@ class WooApp:
             (re.compile(r"products/(\d+)"), "item", self._product),
             (re.compile(r"webhooks"), "list", self._webhooks),
             (re.compile(r"webhooks/(\d+)"), "item", self._webhook),
+            (re.compile(r"settings/general"), "item", self._settings_general),
+            (re.compile(r"settings/products"), "item", self._settings_products),
+            (re.compile(r"data/currencies/current"), "item", self._currency),
+            (re.compile(r"system_status"), "item", self._system_status),
         ]
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
@@ -124,6 +129,10 @@ class WooApp:
             if fault.status is not None:
                 self.store.requests.append(RequestRecord(method, path, query, False, fault.status))
                 return self._fault_response(fault)
+        if path.rstrip("/") == "/wp-json" and method == "GET":  # WordPress's REST index: public
+            manual = re.match(r"UTC[+-]", self.store.timezone) is not None
+            body = fake_woo_settings.rest_index("" if manual else self.store.timezone, _offset(self.store.timezone) if manual else 0)
+            return self._respond(200, body, "item", {})
         prefix = "/wp-json/wc/v3/"
         route = path[len(prefix) :].strip("/") if path.startswith(prefix) else None
         match = next(((m, kind, fn) for rx, kind, fn in self._routes if route is not None and (m := rx.fullmatch(route))), None)
@@ -269,6 +278,27 @@ class WooApp:
             return 200, hooks.delete(webhook_id, query.get("force") in ("1", "true")).api(), []
         raise _no_route()
 
+    async def _settings_general(self, method: str, query: dict[str, str], body: Any) -> tuple[int, Any, list[Event]]:
+        return self._setting_group("general", method)
+
+    async def _settings_products(self, method: str, query: dict[str, str], body: Any) -> tuple[int, Any, list[Event]]:
+        return self._setting_group("products", method)
+
+    def _setting_group(self, group: str, method: str) -> tuple[int, Any, list[Event]]:
+        if method != "GET":
+            raise _no_route()
+        return 200, fake_woo_settings.setting_group(group, self.store.settings_values.get(group, {})), []
+
+    async def _currency(self, method: str, query: dict[str, str], body: Any) -> tuple[int, Any, list[Event]]:
+        if method != "GET":
+            raise _no_route()
+        return 200, fake_woo_settings.current_currency(self.store.settings_values), []
+
+    async def _system_status(self, method: str, query: dict[str, str], body: Any) -> tuple[int, Any, list[Event]]:
+        if method != "GET":
+            raise _no_route()
+        return 200, fake_woo_settings.system_status(self.store.language, self.store.settings_values), []
+
     # -- responses --------------------------------------------------------------------------
 
     def _ok(self, status: int, result: Any, kind: str, route: str, raw_query: str, query: dict[str, str]) -> Response:
@@ -319,6 +349,11 @@ class WooApp:
         title = f"{status} Service Temporarily Unavailable" if status == 503 else f"{status} Error"
         html = f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n"
         return Response(html + "<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n", status, headers, media_type="text/html")
+
+
+def _offset(timezone: str) -> float:
+    """A manual offset ``UTC+2`` / ``UTC-5.5`` as WordPress's ``gmt_offset`` (its timezone_string is then empty)."""
+    return float(timezone[3:])
 
 
 def _no_route() -> ApiError:

@@ -38,9 +38,11 @@ class _EmbeddedServer(uvicorn.Server):
 
 
 class LocalServer:
-    def __init__(self, app: Any, port: int = 0) -> None:
+    def __init__(self, app: Any, port: int = 0, *, ssl_certfile: str | None = None, ssl_keyfile: str | None = None) -> None:
+        """With ``ssl_certfile`` and ``ssl_keyfile`` (PEM) it serves HTTPS."""
         self.app = app
         self.port = port
+        self._ssl = {"ssl_certfile": ssl_certfile, "ssl_keyfile": ssl_keyfile} if ssl_certfile else {}
         self.url = ""
         self._server: _EmbeddedServer | None = None
         self._task: asyncio.Task[None] | None = None
@@ -51,10 +53,11 @@ class LocalServer:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", self.port))
-        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        scheme = "https" if self._ssl else "http"
+        self.url = f"{scheme}://127.0.0.1:{sock.getsockname()[1]}"
         config = uvicorn.Config(
             self.app, log_level="warning", lifespan="off", access_log=False, server_header=False,
-            timeout_graceful_shutdown=2,
+            timeout_graceful_shutdown=2, **self._ssl,
         )
         self._server = _EmbeddedServer(config)
         self._task = asyncio.create_task(self._server.serve(sockets=[sock]))

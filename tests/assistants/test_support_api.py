@@ -22,7 +22,7 @@ SHOP = collection_for_store(STORE)
 
 @pytest.fixture
 async def shop(db_url: str, llm: FakeLLM, tmp_path: Path) -> AsyncIterator[Service]:
-    async with FakeWooStore() as woo:
+    async with FakeWooStore(safe_ports="any") as woo:  # Sovereign on a random port: the filter allows it
         async with running(db_url, llm_gateway(llm), woo) as svc:
             shutil.copytree(DATA / "shop", tmp_path / "pages")
             await svc.ingest(SHOP, tmp_path / "pages")

@@ -127,7 +127,7 @@ async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 20.0)
 async def console_service(
     db_url: str, make_gateway: Callable[[FakeLLM], Gateway] = gateway_for
 ) -> AsyncIterator[Console]:
-    async with FakeWooStore() as woo, FakeLLM(reply='{"risk": 20, "reasons": ["Looks ordinary."]}') as llm:
+    async with FakeWooStore(safe_ports="any") as woo, FakeLLM(reply='{"risk": 20, "reasons": ["Looks ordinary."]}') as llm:
         woo.state.orders[85]["status"] = "pending"
         settings = Settings(database_url=db_url, dequeue_poll_s=0.2, heartbeat_timeout_s=3.0, shutdown_grace_s=3.0)
         app = create_app(settings, run_worker=False, gateway=make_gateway(llm))

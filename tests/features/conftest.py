@@ -135,6 +135,6 @@ async def llm() -> AsyncIterator[FakeLLM]:
 @pytest.fixture
 async def woo() -> AsyncIterator[FakeWooStore]:
     """The captured store, with the showcase order 85 back in the state it was created in (pending)."""
-    async with FakeWooStore() as store:
+    async with FakeWooStore(safe_ports="any") as store:  # Sovereign on a random port: the filter allows it
         store.state.orders[85]["status"] = "pending"
         yield store

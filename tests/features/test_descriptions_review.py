@@ -35,7 +35,7 @@ async def llm() -> AsyncIterator[FakeLLM]:
 
 @pytest.fixture
 async def svc(db_url: str, llm: FakeLLM) -> AsyncIterator[Service]:
-    async with FakeWooStore() as shop:
+    async with FakeWooStore(safe_ports="any") as shop:  # Sovereign on a random port: the filter allows it
         async with running(db_url, gateway_for(llm), shop, worker=False) as service:
             yield service
 

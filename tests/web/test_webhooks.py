@@ -89,7 +89,7 @@ async def test_our_own_write_back_schedules_nothing(service: Service) -> None:
     from sovereign_testkit.fake_woo import FakeWooStore
     from sovereign.woo.client import WooClient
 
-    async with FakeWooStore() as woo:
+    async with FakeWooStore(safe_ports="any") as woo:  # Sovereign on a random port: the filter allows it
         woo.add_webhook("order.updated", f"{service.url}/webhooks/woocommerce/fixture", FIXTURE_SECRET)
         async with WooClient(woo.url, woo.consumer_key, woo.consumer_secret) as client:
             await client.update_order(85, status="on-hold", meta_data={"_sovereign_fraud_score": "87"})

@@ -60,7 +60,8 @@ async def receiver() -> AsyncIterator[Receiver]:
 
 @pytest.fixture
 async def store() -> AsyncIterator[FakeWooStore]:
-    async with FakeWooStore() as fake:
+    # The receiver listens on a random port of 127.0.0.1: the store owner's http_allowed_safe_ports filter allows it.
+    async with FakeWooStore(safe_ports="any") as fake:
         yield fake
 
 

@@ -51,7 +51,7 @@ class Stack:
         self.providers: dict[str, FakeProvider] = {}
         self.baseline: dict[str, dict[str, Any]] = {CLOUD: dict(_FAST), LOCAL: dict(_FAST)}
         self.baseline.update({f.provider: dict(f.step) for f in scenario.baseline})
-        self.woo = FakeWooStore()
+        self.woo = FakeWooStore(safe_ports="any")  # Sovereign on a random port: the http_allowed_safe_ports filter allows it
         self.db_url = ""
         self.pool: asyncpg.Pool | None = None
         self.config: ServiceConfig | None = None

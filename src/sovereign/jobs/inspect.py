@@ -105,7 +105,10 @@ class QueueInspector:
             where.append(f"status = 'queued' AND execute_after < now() - make_interval(secs => ${len(args)})")
         elif state is not None:
             if state not in _STATE_SQL:
-                raise ValueError(f"unknown state {state!r}; use pending, running, failed, past_due or done")
+                raise ValueError(
+                    f"unknown state {state!r}; use pending, running, failed or past_due "
+                    "(done jobs leave the queue: `sovereign jobs show ID` prints a job's final state)"
+                )
             args.append(_STATE_SQL[state])
             where.append(f"status = ${len(args)}::pgqueuer_status")
         if name:

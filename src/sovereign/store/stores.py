@@ -25,6 +25,11 @@ class StoreRecord:
     settings: dict[str, Any] = field(default_factory=dict)
     webhook_ids: tuple[int, ...] = ()
     last_sync_at: Any = None
+    webhook_url: str | None = None  # the public URL the store delivers to (webhooks point under it)
+    ca_file: str | None = None  # PEM bundle trusted for this store's certificate
+    insecure_tls: bool = False  # certificate checks off, by the operator's explicit choice
+    woo_settings: dict[str, Any] = field(default_factory=dict)  # what WooCommerce says (currency, units...)
+    overrides: dict[str, Any] = field(default_factory=dict)  # what the operator set; wins over woo_settings
 
     def public(self) -> dict[str, Any]:
         """What an API or a log may show: never a secret."""
@@ -35,6 +40,9 @@ class StoreRecord:
             "settings": self.settings,
             "webhook_ids": list(self.webhook_ids),
             "last_sync_at": self.last_sync_at.isoformat() if self.last_sync_at else None,
+            "webhook_url": self.webhook_url,
+            "ca_file": self.ca_file,
+            "insecure_tls": self.insecure_tls,
         }
 
 
@@ -45,15 +53,22 @@ def validate_slug(store_id: str) -> str:
 
 
 def _from_row(r: asyncpg.Record) -> StoreRecord:
+    overrides = json.loads(r["settings"]) if r["settings"] else {}
+    woo = json.loads(r["woo_settings"]) if r["woo_settings"] else {}
     return StoreRecord(
         id=r["id"],
         url=r["url"],
         consumer_key=r["consumer_key"],
         consumer_secret=r["consumer_secret"],
         webhook_secret=r["webhook_secret"],
-        settings=json.loads(r["settings"]) if r["settings"] else {},
+        settings={**woo, **overrides},
         webhook_ids=tuple(r["webhook_ids"] or ()),
         last_sync_at=r["last_sync_at"],
+        webhook_url=r["webhook_url"],
+        ca_file=r["ca_file"],
+        insecure_tls=bool(r["insecure_tls"]),
+        woo_settings=woo,
+        overrides=overrides,
     )
 
 
@@ -72,7 +87,7 @@ class StoreRepository:
         if hit and hit[0] > now:
             return hit[1]
         try:
-            r = await self.pool.fetchrow("SELECT * FROM sovereign_stores WHERE id = $1", store_id)
+            r = await self.pool.fetchrow("SELECT * FROM sovereign_stores WHERE id = $1 AND removed_at IS NULL", store_id)
         except CONNECTION_LOST:
             if hit:  # the database is unreachable: the last known record, not an error (stale-if-error)
                 return hit[1]
@@ -82,7 +97,7 @@ class StoreRepository:
         return rec
 
     async def list(self) -> list[StoreRecord]:
-        return [_from_row(r) for r in await self.pool.fetch("SELECT * FROM sovereign_stores ORDER BY id")]
+        return [_from_row(r) for r in await self.pool.fetch("SELECT * FROM sovereign_stores WHERE removed_at IS NULL ORDER BY id")]
 
     async def upsert(
         self,
@@ -93,15 +108,26 @@ class StoreRepository:
         consumer_secret: str,
         webhook_secret: str,
         settings: dict[str, Any] | None = None,
+        webhook_url: str | None = None,
+        ca_file: str | None = None,
+        insecure_tls: bool = False,
+        woo_settings: dict[str, Any] | None = None,
     ) -> StoreRecord:
+        """Create or update a store (a removed one comes back, its history with it). ``webhook_url``
+        None keeps the one recorded; ``woo_settings`` None keeps what WooCommerce said last."""
         validate_slug(store_id)
         r = await self.pool.fetchrow(
             """
-            INSERT INTO sovereign_stores (id, url, consumer_key, consumer_secret, webhook_secret, settings)
-            VALUES ($1, $2, $3, $4, $5, $6::jsonb)
+            INSERT INTO sovereign_stores (id, url, consumer_key, consumer_secret, webhook_secret, settings,
+                                          webhook_url, ca_file, insecure_tls, woo_settings)
+            VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, COALESCE($10::jsonb, '{}'::jsonb))
             ON CONFLICT (id) DO UPDATE SET url = EXCLUDED.url, consumer_key = EXCLUDED.consumer_key,
                 consumer_secret = EXCLUDED.consumer_secret, webhook_secret = EXCLUDED.webhook_secret,
-                settings = sovereign_stores.settings || EXCLUDED.settings, updated_at = now()
+                settings = sovereign_stores.settings || EXCLUDED.settings,
+                webhook_url = COALESCE($7, sovereign_stores.webhook_url),
+                ca_file = EXCLUDED.ca_file, insecure_tls = EXCLUDED.insecure_tls,
+                woo_settings = COALESCE($10::jsonb, sovereign_stores.woo_settings),
+                removed_at = NULL, updated_at = now()
             RETURNING *
             """,
             store_id,
@@ -110,6 +136,10 @@ class StoreRepository:
             consumer_secret,
             webhook_secret,
             json.dumps(settings or {}),
+            webhook_url.rstrip("/") if webhook_url else None,
+            ca_file,
+            insecure_tls,
+            json.dumps(woo_settings) if woo_settings is not None else None,
         )
         self._cache.pop(store_id, None)
         return _from_row(r)
@@ -131,3 +161,39 @@ class StoreRepository:
     async def mark_synced(self, store_id: str, at: Any) -> None:
         await self.pool.execute("UPDATE sovereign_stores SET last_sync_at = $2 WHERE id = $1", store_id, at)
         self._cache.pop(store_id, None)
+
+    async def set_webhook_url(self, store_id: str, webhook_url: str) -> None:
+        await self.pool.execute(
+            "UPDATE sovereign_stores SET webhook_url = $2, updated_at = now() WHERE id = $1", store_id, webhook_url.rstrip("/")
+        )
+        self._cache.pop(store_id, None)
+
+    async def set_woo_settings(self, store_id: str, woo_settings: dict[str, Any]) -> None:
+        """Replace what WooCommerce said about itself (the operator's overrides stay on top)."""
+        await self.pool.execute(
+            "UPDATE sovereign_stores SET woo_settings = $2::jsonb, updated_at = now() WHERE id = $1",
+            store_id,
+            json.dumps(woo_settings),
+        )
+        self._cache.pop(store_id, None)
+
+    async def remove(self, store_id: str, *, erase_history: bool = False) -> bool:
+        """Disconnect: forget the secrets. With ``erase_history`` the row goes and its events with it
+        (ON DELETE CASCADE); otherwise the row stays, marked removed, so its history can be read."""
+        if erase_history:
+            res = await self.pool.execute("DELETE FROM sovereign_stores WHERE id = $1", store_id)
+        else:
+            res = await self.pool.execute(
+                "UPDATE sovereign_stores SET consumer_secret = '', webhook_secret = '', webhook_ids = '{}', "
+                "removed_at = now(), updated_at = now() WHERE id = $1 AND removed_at IS NULL",
+                store_id,
+            )
+        self._cache.pop(store_id, None)
+        return res.split()[-1] != "0"
+
+    async def insecure(self) -> list[str]:
+        """Ids of the stores whose certificate is not checked."""
+        rows = await self.pool.fetch(
+            "SELECT id FROM sovereign_stores WHERE insecure_tls AND removed_at IS NULL ORDER BY id"
+        )
+        return [r["id"] for r in rows]

@@ -17,7 +17,8 @@ from fastapi.responses import JSONResponse
 from prometheus_client import Counter
 
 from sovereign.features.storesync.ingest import ingest
-from sovereign.woo.webhooks import InvalidDelivery, header, is_ping, parse_delivery, verify_signature
+from sovereign.store.webhook_receipts import WebhookReceipts
+from sovereign.woo.webhooks import InvalidDelivery, header, parse_delivery, ping_webhook_id, verify_signature
 from sovereign.web.errors import error_response
 
 router = APIRouter()
@@ -35,9 +36,11 @@ async def receive(store_id: str, request: Request) -> JSONResponse:
         return error_response(404, f"no store {store_id!r} is connected", "unknown_store")
     raw = await request.body()
     headers = request.headers
-    if is_ping(headers.items(), raw):
+    ping_id = ping_webhook_id(headers.items(), raw)
+    if ping_id is not None:
         DELIVERIES.labels(store_id, "ping").inc()
-        log.info("webhook ping for store %s", store_id)
+        log.info("webhook ping for store %s (webhook %s)", store_id, ping_id)
+        await _receipt(rt, store_id, ping_id, "ping")
         return JSONResponse({"ok": True, "ping": True})
     if not verify_signature(raw, header(headers.items(), "X-WC-Webhook-Signature"), store.webhook_secret):
         DELIVERIES.labels(store_id, "bad_signature").inc()
@@ -54,9 +57,21 @@ async def receive(store_id: str, request: Request) -> JSONResponse:
     except ValueError as exc:  # e.g. a body PostgreSQL's jsonb refuses (\u0000)
         DELIVERIES.labels(store_id, "invalid").inc()
         return error_response(400, f"delivery refused: {exc}", "invalid_delivery")
+    await _receipt(rt, store_id, delivery.webhook_id, "delivery")
     if result.duplicate:
         DELIVERIES.labels(store_id, "duplicate").inc()
         return JSONResponse({"ok": True, "duplicate": True})
     DELIVERIES.labels(store_id, result.plan.outcome).inc()
     log.info("webhook %s %s for store %s: %s", delivery.topic, delivery.resource_id, store_id, result.plan.detail)
     return JSONResponse({"ok": True, "event_id": result.event_id, "outcome": result.plan.outcome, "jobs": list(result.job_ids)})
+
+
+async def _receipt(rt, store_id: str, webhook_id: int, kind: str) -> None:  # noqa: ANN001
+    """Proof for `connect` that this webhook reaches us; best effort (a ping is answered 200 regardless)."""
+    receipts = rt.resources.get("webhook_receipts")
+    if receipts is None:
+        receipts = rt.resources["webhook_receipts"] = WebhookReceipts(rt.db.pool)
+    try:
+        await receipts.record(store_id, webhook_id, kind)
+    except Exception as exc:  # noqa: BLE001 - the delivery itself was handled
+        log.warning("could not record the %s of webhook %s for store %s: %s", kind, webhook_id, store_id, exc)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
+import ssl
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, AsyncIterator, Mapping, Sequence
@@ -115,10 +117,10 @@ class WooClient:
                 async with self._limit:
                     response = await self._http.request(method, path, params=query, json=json)
             except httpx.HTTPError as exc:
-                if not self.retry.retryable_exception(exc) or not self.retry.may_retry(method, attempt):
-                    raise TransportError(
-                        f"{method} {path}: {type(exc).__name__}", timeout=isinstance(exc, httpx.TimeoutException)
-                    ) from exc
+                cause, detail = transport_cause(exc)
+                hopeless = cause in ("certificate", "tls", "dns")  # trying again changes nothing
+                if hopeless or not self.retry.retryable_exception(exc) or not self.retry.may_retry(method, attempt):
+                    raise TransportError(f"{method} {self.base_url}/{path}: {detail}", cause=cause) from exc
                 wait = self.retry.delay(attempt)
                 log.debug("woo %s %s: %s, retry %d in %.2fs", method, path, type(exc).__name__, attempt + 1, wait)
             else:
@@ -291,6 +293,23 @@ class WooClient:
         """Webhooks cannot be trashed, so this deletes for good (``force=true``)."""
         return await self.delete(f"webhooks/{int(webhook_id)}", {"force": True})
 
+    # -- the store's own settings ----------------------------------------------------------
+
+    async def get_settings_group(self, group: str) -> list[dict[str, Any]]:
+        """``GET /settings/{group}``: ``[{"id", "label", "type", "value", ...}]`` (needs manage_woocommerce)."""
+        return await self.get(f"settings/{group}")
+
+    async def current_currency(self) -> dict[str, Any]:
+        """``GET /data/currencies/current``: ``{"code", "name", "symbol"}`` (the symbol HTML-encoded)."""
+        return await self.get("data/currencies/current")
+
+    async def system_status(self) -> dict[str, Any]:
+        return await self.get("system_status")
+
+    async def site_index(self) -> dict[str, Any]:
+        """WordPress's REST index ``GET /wp-json/`` (public): ``timezone_string``, ``gmt_offset``, ``home``..."""
+        return _json(await self.request("GET", self.base_url + "/wp-json/"))
+
     # -- credentials -----------------------------------------------------------------------
 
     async def check_credentials(self) -> CredentialCheck:
@@ -316,6 +335,37 @@ class WooClient:
             return CredentialCheck(read=read, write=True, error=error)
         except (CredentialsError, PermissionDeniedError) as exc:
             return CredentialCheck(read=read, write=False, error=error or exc)
+
+
+def transport_cause(exc: BaseException) -> tuple[str, str]:
+    """Why no answer came: (``certificate`` | ``tls`` | ``dns`` | ``refused`` | ``timeout`` | ``network``,
+    the underlying error in words), found by walking the exception's causes."""
+    if isinstance(exc, httpx.TimeoutException):
+        return "timeout", f"{type(exc).__name__}"
+    seen: set[int] = set()
+    node: BaseException | None = exc
+    while node is not None and id(node) not in seen:
+        seen.add(id(node))
+        if isinstance(node, ssl.SSLCertVerificationError):
+            return "certificate", f"certificate verify failed: {node.verify_message or node.reason}"
+        if isinstance(node, ssl.SSLError):
+            return "tls", f"TLS error: {node.reason or node}"
+        if isinstance(node, socket.gaierror):
+            return "dns", f"name resolution failed: {node.strerror or node}"
+        if isinstance(node, ConnectionRefusedError):
+            return "refused", "connection refused"
+        if isinstance(node, (TimeoutError, socket.timeout)):
+            return "timeout", "timed out"
+        node = node.__cause__ or node.__context__
+    text = str(exc)
+    lowered = text.lower()
+    if "certificate_verify_failed" in lowered or "certificate verify failed" in lowered:
+        return "certificate", text
+    if "name or service not known" in lowered or "nodename nor servname" in lowered or "name resolution" in lowered:
+        return "dns", text
+    if "connection refused" in lowered or "errno 111" in lowered:
+        return "refused", text
+    return "network", f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _meta_list(meta: MetaInput) -> list[dict[str, Any]]:

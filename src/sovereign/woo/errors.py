@@ -41,6 +41,7 @@ __all__ = [
     "BatchItemError",
     "error_from_body",
     "error_from_response",
+    "describe",
 ]
 
 
@@ -57,14 +58,31 @@ class WooError(Exception):
         self.data: dict[str, Any] = data or {}
 
 
+_TRANSPORT_HINTS = {
+    "certificate": (
+        "The store's TLS certificate is not trusted. Trust its CA with `--ca-file PEM` (or "
+        "SOVEREIGN_WOO_CA_BUNDLE for every store); `--insecure-skip-tls-verify` only for a test store."
+    ),
+    "tls": "The TLS handshake with the store failed (wrong port for HTTPS, or an old TLS version?).",
+    "dns": "The store's host name does not resolve (DNS): check the URL.",
+    "refused": "Nothing accepts connections at the store's address (connection refused): check the URL, its port, and that the web server runs.",
+    "timeout": "The store did not answer in time (timeout): is the URL right, and is the site up?",
+    "network": "The store could not be reached (network error).",
+}
+
+
 class TransportError(WooError):
-    """No HTTP answer: connection refused, DNS, TLS, timeout (after the allowed retries)."""
+    """No HTTP answer (after the allowed retries). ``cause`` names why: ``certificate``, ``tls``,
+    ``dns``, ``refused``, ``timeout`` or ``network``; ``hint`` says what to do about it."""
 
     hint = "The store could not be reached."
 
-    def __init__(self, message: str, *, timeout: bool = False) -> None:
-        super().__init__(0, "timeout" if timeout else "transport_error", message)
-        self.timeout = timeout
+    def __init__(self, message: str, *, timeout: bool = False, cause: str | None = None) -> None:
+        cause = cause or ("timeout" if timeout else "network")
+        super().__init__(0, "timeout" if cause == "timeout" else "transport_error", message)
+        self.timeout = cause == "timeout"
+        self.cause = cause
+        self.hint = _TRANSPORT_HINTS.get(cause, TransportError.hint)  # type: ignore[misc]
 
 
 class InvalidResponseError(WooError):
@@ -194,6 +212,14 @@ def error_from_response(status: int, content: bytes, *, retry_after: float | Non
     except ValueError:
         body = content.decode("utf-8", "replace")
     return error_from_body(status, body, retry_after=retry_after)
+
+
+def describe(exc: WooError) -> str:
+    """One line for a merchant: the real cause, what the store said, and what to do."""
+    if isinstance(exc, TransportError):
+        return f"{exc.cause}: {exc.message}. {exc.hint}"
+    said = f"HTTP {exc.status}" + (f" {exc.code}" if exc.code and not exc.code.startswith("http_") else "")
+    return f"{said}: {exc.message}. {exc.hint}" if exc.message else f"{said}. {exc.hint}"
 
 
 def _snippet(body: Any) -> str:

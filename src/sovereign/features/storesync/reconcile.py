@@ -13,8 +13,9 @@ from datetime import datetime, timedelta, timezone
 
 from pydantic import BaseModel
 
-from sovereign.features.storesync.connect import TOPICS, delivery_url
 from sovereign.features.storesync.ingest import ingest, synthetic_delivery
+from sovereign.features.storesync import webhooks
+from sovereign.features.storesync.woo_settings import read_store_settings
 from sovereign.jobs import JobContext, JobRegistry
 from sovereign.features.services import FeatureServices
 
@@ -44,33 +45,28 @@ async def reconcile_store(args: StoreArgs, ctx: JobContext[FeatureServices]) -> 
             result = await ingest(rt.db.pool, rt.queue, store, synthetic_delivery(store, resource, body))
             counts[resource + "s"] += 1
             counts["new_jobs"] += len(result.job_ids)
-    repaired = await _repair_webhooks(rt, store)
+    repair = await repair_store_webhooks(rt, store)
+    fresh = await read_store_settings(woo)
+    if fresh and fresh != store.woo_settings:
+        await rt.stores.set_woo_settings(store.id, {**store.woo_settings, **fresh})
     await rt.stores.mark_synced(store.id, started)
-    log.info("reconciled store %s since %s: %s; webhooks re-enabled: %s", store.id, since.isoformat(), counts, repaired)
+    log.info("reconciled store %s since %s: %s; webhooks %s", store.id, since.isoformat(), counts, repair)
 
 
-async def _repair_webhooks(rt, store) -> list[int]:  # noqa: ANN001
-    woo = rt.woo(store)
-    public_url = rt.settings.public_url or f"http://{rt.settings.host}:{rt.settings.port}"
-    target = delivery_url(public_url, store.id)
-    hooks = [h for h in await woo.list_webhooks() if h.get("delivery_url") == target]
-    repaired: list[int] = []
-    for hook in hooks:
-        if hook.get("status") != "active":
-            log.error(
-                "store %s: webhook %s (%s) was %s, most likely after failed deliveries; re-enabling it. "
-                "Changes in between are picked up by this reconciliation.",
-                store.id, hook.get("id"), hook.get("topic"), hook.get("status"),
-            )
-            await woo.update_webhook(int(hook["id"]), status="active")
-            repaired.append(int(hook["id"]))
-    present = {h.get("topic") for h in hooks}
-    for topic in TOPICS:
-        if topic not in present:
-            log.error("store %s: webhook for %s is missing; creating it again", store.id, topic)
-            created = await woo.create_webhook(f"Sovereign {topic}", topic, target, store.webhook_secret)
-            repaired.append(int(created["id"]))
-    return repaired
+def store_public_url(rt, store) -> str:  # noqa: ANN001
+    """The one truth for where the store delivers: the store record; the service's own URL only for
+    a store connected before the record held it."""
+    return store.webhook_url or rt.settings.public_url or f"http://{rt.settings.host}:{rt.settings.port}"
+
+
+async def repair_store_webhooks(rt, store) -> webhooks.Repair:  # noqa: ANN001
+    public_url = store_public_url(rt, store)
+    repair = await webhooks.repair(rt.woo(store), store, public_url)
+    if not store.webhook_url:
+        await rt.stores.set_webhook_url(store.id, public_url)
+    if sorted(store.webhook_ids) != repair.ids:
+        await rt.stores.set_webhooks(store.id, repair.ids)
+    return repair
 
 
 async def reconcile_all(args: AllArgs, ctx: JobContext[FeatureServices]) -> None:
