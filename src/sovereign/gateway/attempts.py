@@ -17,7 +17,7 @@ from .events import AttemptFailed, Emitter
 from .ratelimit import estimate_tokens
 from .retry import backoff
 from .route import Route
-from .types import ChatRequest, GatewayError, ProviderError
+from .types import CLIENT_ERRORS, ChatRequest, GatewayError, ProviderError
 
 Op = Callable[[Route, ChatRequest, float], Awaitable[Any]]
 
@@ -52,7 +52,10 @@ class Call:
         if self.throttled:
             parts.append("throttled: " + ", ".join(self.throttled))
         detail = "; ".join(parts) or "no try was possible"
-        if request.remaining() <= DEADLINE_SLACK:
+        if self.errors and all(e.kind in CLIENT_ERRORS for e in self.errors):  # the request is wrong everywhere
+            reason = "context_length_exceeded" if any(e.kind == "context_length_exceeded" for e in self.errors) \
+                else "invalid_request"
+        elif request.remaining() <= DEADLINE_SLACK:
             reason = "deadline"
         elif self.errors and all(e.kind == "invalid_output" for e in self.errors):
             reason = "invalid_output"
@@ -126,6 +129,9 @@ async def run_attempts(
         call.failed(route, error, request, emit)
         if error.kind == "invalid_output":  # the provider answered; its answer was unusable
             breaker.record_success()
+            return None
+        if error.kind in CLIENT_ERRORS:  # the request is wrong, not the provider: not a failure (a probe goes back)
+            breaker.release()
             return None
         breaker.record_failure(error.kind)
         if error.retry_after is not None:

@@ -37,8 +37,8 @@ from .probes import probe_loop
 from .ratelimit import RateLimiter
 from .registry import build_provider
 from .route import Route
-from .structured import wants_json, with_instructions
-from .types import ChatRequest, ChatResult, GatewayError, Provider, ProviderError, StreamChunk, Usage
+from .structured import schema_problem, wants_json, with_instructions
+from .types import CLIENT_REASONS, ChatRequest, ChatResult, GatewayError, Provider, ProviderError, StreamChunk, Usage
 
 log = logging.getLogger("sovereign.gateway")
 
@@ -87,12 +87,14 @@ class Gateway:
     async def complete(self, request: ChatRequest) -> ChatResult:
         """The answer, or ``GatewayError`` (reason: degraded, policy, unavailable, deadline, invalid_output)."""
         start = time.monotonic()
+        _check(request)
         trial = self._admit(request, start, stream=False)
         shaped: Shaped = {}
         try:
             result, received = await self._complete(request, start, shaped)
         except GatewayError as e:
-            self._finish(request, start, e.reason, None, e.errors, trial=trial, attempts=len(e.errors), shaped=shaped)
+            self._finish(request, start, e.reason, None, e.errors, trial=trial, attempts=len(e.errors), shaped=shaped,
+                         count=e.reason not in CLIENT_REASONS)
             raise
         except BaseException:
             if trial:
@@ -109,6 +111,7 @@ class Gateway:
         the stream never ends as a silently truncated success.
         """
         start = time.monotonic()
+        _check(request)
         trial = self._admit(request, start, stream=True)
         call = Call()
         shaped: Shaped = {}
@@ -119,7 +122,8 @@ class Gateway:
                 raise self._failure(call, request, routes)
         except GatewayError as e:
             self._finish(
-                request, start, e.reason, None, e.errors, trial=trial, stream=True, attempts=call.attempts, shaped=shaped
+                request, start, e.reason, None, e.errors, trial=trial, stream=True, attempts=call.attempts, shaped=shaped,
+                count=e.reason not in CLIENT_REASONS,
             )
             raise
         except BaseException:
@@ -130,6 +134,7 @@ class Gateway:
         parts: list[str] = []
         usage = Usage()
         ended = False
+        finish = "stop"
         try:
             while True:
                 if chunk.text:
@@ -138,7 +143,7 @@ class Gateway:
                     usage = chunk.usage
                 yield chunk
                 if chunk.finish_reason is not None:
-                    ended = True
+                    ended, finish = True, chunk.finish_reason
                     break
                 chunk = await anext(chunks, None)
                 if chunk is None:
@@ -162,7 +167,7 @@ class Gateway:
                     self.availability.cancel_trial(request.feature)
         route.breaker.record_success()
         route.latency.record((time.monotonic() - t0) * 1000.0)
-        result = self._result(route, request, "".join(parts), usage, start, call.attempts, None)
+        result = self._result(route, request, "".join(parts), usage, start, call.attempts, None, finish_reason=finish)
         self._finish(request, start, "ok", result, (), trial=trial, stream=True, shaped=shaped, received=received.sha256())
 
     # --- state for operators ------------------------------------------------
@@ -278,7 +283,8 @@ class Gateway:
             raise self._failure(call, request, routes)
         route, (completion, parsed, received), _, _ = done
         result = self._result(
-            route, request, completion.text, completion.usage, start, call.attempts, parsed, completion.model
+            route, request, completion.text, completion.usage, start, call.attempts, parsed, completion.model,
+            finish_reason=completion.finish_reason or "stop",
         )
         if key is not None:
             await self._cache_put(cache_key(request, result.model_version), result)
@@ -320,7 +326,7 @@ class Gateway:
 
     def _result(
         self, route: Route, request: ChatRequest, text: str, usage: Usage, start: float, attempts: int, parsed: Any,
-        served_model: str = "",
+        served_model: str = "", *, finish_reason: str = "stop",
     ) -> ChatResult:
         pin = self.overrides.pin(route.name)
         return ChatResult(
@@ -333,6 +339,7 @@ class Gateway:
             latency_ms=(time.monotonic() - start) * 1000.0,
             parsed=parsed,
             attempts=attempts,
+            finish_reason=finish_reason,
         )
 
     def _version(self, route: Route) -> str:
@@ -405,3 +412,10 @@ class Gateway:
             log.warning("gateway feature %s recovered: %s", feature, reason)
             self._emit(DegradedLeft(feature, reason))
 
+
+def _check(request: ChatRequest) -> None:
+    """Refuse a request that is wrong whatever the provider (an invalid JSON schema): the caller's error."""
+    if request.json_schema is not None:
+        problem = schema_problem(request.json_schema)
+        if problem is not None:
+            raise GatewayError(problem, reason="invalid_request")
