@@ -50,6 +50,7 @@ class ChatRequest:
     record: Mapping[str, str] | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     providers: tuple[str, ...] | None = None  # only these providers (by name) may answer; None: any allowed
+    lane: str = "background"  # admission: "interactive" (checkout), "background" (jobs) or "api" (/v1)
 
     @classmethod
     def simple(

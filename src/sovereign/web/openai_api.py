@@ -263,7 +263,7 @@ def _chat_request(body: ChatCompletionBody, key: ApiKey, providers: tuple[str, .
         max_tokens=body.max_completion_tokens or body.max_tokens or DEFAULT_MAX_TOKENS,
         temperature=1.0 if body.temperature is None else body.temperature,
         json_schema=schema, json_mode=json_mode, stop=[body.stop] if isinstance(body.stop, str) else body.stop,
-        metadata={"api_key": key.id}, providers=providers,
+        metadata={"api_key": key.id}, providers=providers, lane="api",
     )
 
 
