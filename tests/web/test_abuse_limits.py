@@ -160,3 +160,23 @@ async def test_unknown_store_lookups_are_bounded_and_do_not_push_out_real_stores
         assert r.status_code == 404
     assert len(stores._cache) <= 1024 + 256 and len(stores._cache._missing) <= 256
     assert (await stores.get("fixture")) is not None
+
+
+async def test_readyz_shows_states_and_names_but_no_free_text_or_ids(db_url: str) -> None:
+    from sovereign.drills.monitor import Sample
+    from sovereign.gateway import ProviderConfig
+
+    cfg = ProviderConfig(name="cloud", kind="openai_compatible", model="m", endpoint="http://127.0.0.1:9/v1")
+    gateway = Gateway([cfg])
+    gateway.overrides.force_degraded("fraud", reason="customer jo.doe@example.com called, key sk-sov-abcd1234")
+    app = create_app(Settings(database_url=db_url), run_worker=False, gateway=gateway)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+            r = await c.get("/readyz")
+    text = r.text
+    assert "jo.doe" not in text and "sk-sov" not in text and "abcd1234" not in text and "called" not in text
+    checks = r.json()["checks"]
+    assert checks["degraded"] == {"degraded": [], "forced": ["fraud"]}
+    assert set(checks["providers"]["cloud"]) == {"breaker", "healthy", "availability"}
+    sample = Sample.of(0.0, r.status_code, r.json())  # what the drills' monitor reads still reads
+    assert sample.breakers == {"cloud": "closed"}
