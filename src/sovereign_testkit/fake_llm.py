@@ -89,10 +89,11 @@ class _Reset(Exception):
 class FakeLLM:
     def __init__(
         self, *, port: int = 0, reply: str = "Hello from the fake LLM.", mode: str | Step = "fast",
-        max_records: int = 100_000, context: int | None = None,
+        max_records: int = 100_000, context: int | None = None, delays: dict[str, float] | None = None,
     ) -> None:
         self.host = "127.0.0.1"
         self.context = context  # prompt tokens (4 characters each) above which a call gets 400
+        self.delays = dict(delays or {})  # a call whose body contains the key waits that many seconds more
         self.port = port
         self.reply = reply
         self.default = mode if isinstance(mode, Step) else Step(mode)
@@ -218,8 +219,9 @@ class FakeLLM:
         if self.context is not None and _prompt_tokens(req) > self.context:
             await _send(writer, 400, _context_error(_prompt_tokens(req), self.context, anthropic))
             return True
-        if step.delay:
-            await asyncio.sleep(step.delay)
+        extra = max((d for marker, d in self.delays.items() if marker.encode() in body), default=0.0)
+        if step.delay or extra:
+            await asyncio.sleep(step.delay + extra)
         mode = step.mode
         if mode == "hang" or (mode == "stream_stall" and not stream):
             await asyncio.Event().wait()
