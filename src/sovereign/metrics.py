@@ -101,6 +101,10 @@ LLM_DEGRADED_CHANGES = Counter(
     "sovereign_llm_degraded_transitions_total", "Features entering or leaving degraded mode", ["feature", "direction"]
 )
 LLM_OVERRIDE_CHANGES = Counter("sovereign_llm_override_changes_total", "Operator override changes", ["name"])
+EVENT_LOOP_LAG = Histogram(
+    "sovereign_event_loop_lag_seconds", "How late the event loop woke a timer (time it was blocked), per sample",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
 
 
 class EventFanout:

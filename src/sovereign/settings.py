@@ -80,6 +80,15 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
+    # abuse limits: request line and headers (414 / 431 before any work), event-loop lag watch
+    max_path_bytes: int = 8_192
+    max_query_bytes: int = 8_192
+    max_header_bytes: int = 16_384  # all request header fields together
+    max_headers: int = 100
+    loop_lag_interval_s: float = 0.05  # 0 turns the watch off
+    loop_lag_warn_s: float = 0.1
+    api_docs: bool = False  # /docs, /redoc and /openapi.json (SOVEREIGN_API_DOCS=true)
+
     @classmethod
     def settings_customise_sources(
         cls,

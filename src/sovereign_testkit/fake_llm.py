@@ -14,6 +14,12 @@ non-JSON body), ``stream_break`` (``chunks`` stream events, then a reset),
 nothing). Scripted steps are consumed by completion calls only; health
 checks (``GET .../models``) answer 200 unless the default mode is a failing one.
 
+Like a real model server it honours ``max_tokens`` (an answer longer than
+that many words is cut, with ``finish_reason`` ``length`` / ``stop_reason``
+``max_tokens``), and with ``context`` set, a prompt of more than ``context``
+tokens (4 characters each) gets 400 ``context_length_exceeded`` as OpenAI,
+vLLM and llama.cpp answer it.
+
 Standalone (drills run it beside ``sovereign serve``)::
 
     python -m sovereign_testkit.fake_llm --port 8999 --mode fast
@@ -83,9 +89,11 @@ class _Reset(Exception):
 class FakeLLM:
     def __init__(
         self, *, port: int = 0, reply: str = "Hello from the fake LLM.", mode: str | Step = "fast",
-        max_records: int = 100_000,
+        max_records: int = 100_000, context: int | None = None, delays: dict[str, float] | None = None,
     ) -> None:
         self.host = "127.0.0.1"
+        self.context = context  # prompt tokens (4 characters each) above which a call gets 400
+        self.delays = dict(delays or {})  # a call whose body contains the key waits that many seconds more
         self.port = port
         self.reply = reply
         self.default = mode if isinstance(mode, Step) else Step(mode)
@@ -208,8 +216,12 @@ class FakeLLM:
             await _send(writer, 400, b'{"error":"body is not JSON"}')
             return True
         stream, model = bool(req.get("stream")), str(req.get("model", "fake"))
-        if step.delay:
-            await asyncio.sleep(step.delay)
+        if self.context is not None and _prompt_tokens(req) > self.context:
+            await _send(writer, 400, _context_error(_prompt_tokens(req), self.context, anthropic))
+            return True
+        extra = max((d for marker, d in self.delays.items() if marker.encode() in body), default=0.0)
+        if step.delay or extra:
+            await asyncio.sleep(step.delay + extra)
         mode = step.mode
         if mode == "hang" or (mode == "stream_stall" and not stream):
             await asyncio.Event().wait()
@@ -221,12 +233,13 @@ class FakeLLM:
             await _send(writer, status, _error_body(status, anthropic), extra)
             return True
         text = self.reply if step.text is None else step.text
+        text, finish = _cut(text, req.get("max_tokens"))
         usage = (max(1, len(body) // 4), max(1, len(text.split())))
         if not stream:
             if mode == "garbage":
                 await _send(writer, 200, b"<html><body>502 Bad Gateway (proxy)</body></html>")
                 return True
-            message = _anthropic_message(text, model, usage) if anthropic else _openai_message(text, model, usage)
+            message = _anthropic_message(text, model, usage, finish) if anthropic else _openai_message(text, model, usage, finish)
             payload = json.dumps(message).encode()
             if mode == "stream_break":  # a truncated body, then a reset
                 writer.write(_head(200, len(payload)) + payload[: len(payload) // 2])
@@ -238,7 +251,7 @@ class FakeLLM:
         if mode == "garbage":
             events = [b"data: {this is not json\n\n"]
         else:
-            events = (_anthropic_events if anthropic else _openai_events)(text, model, usage, req)
+            events = (_anthropic_events if anthropic else _openai_events)(text, model, usage, req, finish)
         cut = step.chunks if step.chunks is not None else (2 if mode == "stream_break" else 0)
         for i, event in enumerate(events):
             if i >= cut and mode == "stream_break":
@@ -340,20 +353,47 @@ def _error_body(status: int, anthropic: bool) -> bytes:
     return json.dumps({"error": {"message": f"fake {status}", "type": kind, "code": status}}).encode()
 
 
+def _prompt_tokens(req: dict[str, Any]) -> int:
+    chars = len(str(req.get("system") or ""))
+    for m in req.get("messages") or ():
+        content = m.get("content") if isinstance(m, dict) else ""
+        chars += len(content if isinstance(content, str) else json.dumps(content))
+    return chars // 4
+
+
+def _context_error(tokens: int, context: int, anthropic: bool) -> bytes:
+    message = f"This model's maximum context length is {context} tokens. However, your messages resulted in {tokens} tokens."
+    if anthropic:
+        return json.dumps({"type": "error", "error": {"type": "invalid_request_error",
+                                                      "message": f"prompt is too long: {tokens} tokens > {context} maximum"}}).encode()
+    return json.dumps({"error": {"message": message, "type": "invalid_request_error", "param": "messages",
+                                 "code": "context_length_exceeded"}}).encode()
+
+
+def _cut(text: str, max_tokens: Any) -> tuple[str, str]:
+    """The answer cut to ``max_tokens`` words (one word, one token) and why it ended: stop or length."""
+    words = text.split(" ")
+    if isinstance(max_tokens, int) and 0 < max_tokens < len(words):
+        return " ".join(words[:max_tokens]), "length"
+    return text, "stop"
+
+
 def _pieces(text: str) -> list[str]:
     words = text.split(" ")
     return [w if i == 0 else " " + w for i, w in enumerate(words)] if text else []
 
 
-def _openai_message(text: str, model: str, usage: tuple[int, int]) -> dict[str, Any]:
+def _openai_message(text: str, model: str, usage: tuple[int, int], finish: str = "stop") -> dict[str, Any]:
     return {
         "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()), "model": model,
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish}],
         "usage": {"prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": sum(usage)},
     }
 
 
-def _openai_events(text: str, model: str, usage: tuple[int, int], req: dict[str, Any]) -> list[bytes]:
+def _openai_events(
+    text: str, model: str, usage: tuple[int, int], req: dict[str, Any], finish: str = "stop"
+) -> list[bytes]:
     def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
         doc = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "model": model,
                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
@@ -361,22 +401,27 @@ def _openai_events(text: str, model: str, usage: tuple[int, int], req: dict[str,
 
     out = [chunk({"role": "assistant", "content": ""})]
     out += [chunk({"content": p}) for p in _pieces(text)]
-    out.append(chunk({}, "stop"))
+    out.append(chunk({}, finish))
     if (req.get("stream_options") or {}).get("include_usage"):
         u = {"prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": sum(usage)}
         out.append(b"data: " + json.dumps({"id": "chatcmpl-fake", "choices": [], "usage": u}).encode() + b"\n\n")
     return out + [b"data: [DONE]\n\n"]
 
 
-def _anthropic_message(text: str, model: str, usage: tuple[int, int]) -> dict[str, Any]:
+def _anthropic_message(text: str, model: str, usage: tuple[int, int], finish: str = "stop") -> dict[str, Any]:
     return {
         "id": "msg_fake", "type": "message", "role": "assistant", "model": model,
-        "content": [{"type": "text", "text": text}], "stop_reason": "end_turn", "stop_sequence": None,
+        "content": [{"type": "text", "text": text}], "stop_reason": _STOP[finish], "stop_sequence": None,
         "usage": {"input_tokens": usage[0], "output_tokens": usage[1]},
     }
 
 
-def _anthropic_events(text: str, model: str, usage: tuple[int, int], req: dict[str, Any]) -> list[bytes]:
+_STOP = {"stop": "end_turn", "length": "max_tokens"}
+
+
+def _anthropic_events(
+    text: str, model: str, usage: tuple[int, int], req: dict[str, Any], finish: str = "stop"
+) -> list[bytes]:
     def ev(name: str, doc: dict[str, Any]) -> bytes:
         return f"event: {name}\ndata: ".encode() + json.dumps({"type": name, **doc}).encode() + b"\n\n"
 
@@ -390,7 +435,7 @@ def _anthropic_events(text: str, model: str, usage: tuple[int, int], req: dict[s
     out += [
         ev("content_block_stop", {"index": 0}),
         ev("message_delta", {
-            "delta": {"stop_reason": "end_turn", "stop_sequence": None}, "usage": {"output_tokens": usage[1]},
+            "delta": {"stop_reason": _STOP[finish], "stop_sequence": None}, "usage": {"output_tokens": usage[1]},
         }),
         ev("message_stop", {}),
     ]
@@ -399,7 +444,7 @@ def _anthropic_events(text: str, model: str, usage: tuple[int, int], req: dict[s
 
 async def _serve_forever(args: argparse.Namespace) -> None:
     step = Step(args.mode, delay=args.delay)
-    fake = FakeLLM(port=args.port, reply=args.reply, mode=step, max_records=args.max_records)
+    fake = FakeLLM(port=args.port, reply=args.reply, mode=step, max_records=args.max_records, context=args.context)
     await fake.start()
     print(f"fake-llm listening on {fake.url}", flush=True)
     try:
@@ -415,6 +460,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--delay", type=float, default=0.0)
     p.add_argument("--reply", default="Hello from the fake LLM.")
     p.add_argument("--max-records", type=int, default=100_000)
+    p.add_argument("--context", type=int, default=None, help="prompt tokens above which a call gets 400")
     args = p.parse_args(argv)
     try:
         import uvloop  # the standalone server is a benchmark baseline: keep it quick

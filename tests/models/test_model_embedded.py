@@ -206,10 +206,10 @@ async def test_stream_timeout_and_early_exit(provider: EmbeddedProvider) -> None
 
 
 @pytest.mark.model
-async def test_a_prompt_larger_than_the_context_is_a_bad_request(provider: EmbeddedProvider) -> None:
+async def test_a_prompt_larger_than_the_context_is_the_callers_error(provider: EmbeddedProvider) -> None:
     with pytest.raises(ProviderError) as info:
         await provider.complete(_req("word " * 3000), timeout=60)
-    assert info.value.kind == "bad_request" and info.value.status == 400 and "context" in str(info.value)
+    assert info.value.kind == "context_length_exceeded" and info.value.status == 400 and "context" in str(info.value)
 
 
 @pytest.mark.model

@@ -12,12 +12,13 @@ import asyncio
 import time
 from typing import Any, Awaitable, Callable, Sequence
 
+from .admission import API
 from .config import RetrySettings
 from .events import AttemptFailed, Emitter
 from .ratelimit import estimate_tokens
 from .retry import backoff
 from .route import Route
-from .types import ChatRequest, GatewayError, ProviderError
+from .types import CLIENT_ERRORS, ChatRequest, GatewayError, ProviderError
 
 Op = Callable[[Route, ChatRequest, float], Awaitable[Any]]
 
@@ -30,13 +31,15 @@ SLOW_FAILURES = frozenset({"timeout", "rate_limited"})
 class Call:
     """What happened so far during one gateway call."""
 
-    __slots__ = ("attempts", "errors", "throttled", "open")
+    __slots__ = ("attempts", "errors", "throttled", "open", "busy", "slot")
 
     def __init__(self) -> None:
         self.attempts = 0
         self.errors: list[ProviderError] = []
         self.throttled: list[str] = []
         self.open: list[str] = []
+        self.busy: list[tuple[str, float]] = []  # (provider, retry after): no capacity for this call's lane
+        self.slot: Any = None  # the Bulkhead whose slot an open stream holds
 
     def failed(self, route: Route, error: ProviderError, request: ChatRequest, emit: Emitter) -> None:
         if not error.provider:
@@ -51,14 +54,23 @@ class Call:
             parts.append("circuit open: " + ", ".join(self.open))
         if self.throttled:
             parts.append("throttled: " + ", ".join(self.throttled))
+        if self.busy:
+            parts.append("at capacity: " + ", ".join(name for name, _ in self.busy))
         detail = "; ".join(parts) or "no try was possible"
-        if request.remaining() <= DEADLINE_SLACK:
+        names = ", ".join(r.name for r in routes)
+        if self.busy and not self.errors:  # nobody failed: there was no room; the caller may come back
+            wait = min(after for _, after in self.busy)
+            return GatewayError(f"no capacity on [{names}] (overloaded): {detail}", reason="overloaded",
+                                retry_after=wait)
+        if self.errors and all(e.kind in CLIENT_ERRORS for e in self.errors):  # the request is wrong everywhere
+            reason = "context_length_exceeded" if any(e.kind == "context_length_exceeded" for e in self.errors) \
+                else "invalid_request"
+        elif request.remaining() <= DEADLINE_SLACK:
             reason = "deadline"
         elif self.errors and all(e.kind == "invalid_output" for e in self.errors):
             reason = "invalid_output"
         else:
             reason = "unavailable"
-        names = ", ".join(r.name for r in routes)
         return GatewayError(f"no answer from [{names}] ({reason}): {detail}", reason=reason, errors=self.errors)
 
 
@@ -93,6 +105,9 @@ async def run_attempts(
             return None
         wait = limiter.wait_time(est)
         if wait > 0:
+            if request.lane == API and not call.errors and deferred is None:  # /v1 never waits on our bucket:
+                call.busy.append((route.name, wait))  # an immediate 429 with Retry-After instead
+                return None
             if deferred is not None:
                 deferred.append((route, attempt))
                 return None
@@ -126,6 +141,9 @@ async def run_attempts(
         call.failed(route, error, request, emit)
         if error.kind == "invalid_output":  # the provider answered; its answer was unusable
             breaker.record_success()
+            return None
+        if error.kind in CLIENT_ERRORS:  # the request is wrong, not the provider: not a failure (a probe goes back)
+            breaker.release()
             return None
         breaker.record_failure(error.kind)
         if error.retry_after is not None:

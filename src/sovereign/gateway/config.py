@@ -55,6 +55,9 @@ class ProviderConfig(BaseModel):
     model_path: str | None = None
     n_ctx: int = 4096
     n_threads: int | None = None
+    # admission (bulkhead): calls in flight and waiting on this provider; None: AdmissionSettings' default
+    max_concurrency: int | None = None
+    max_queue: int | None = None
 
     @field_validator("name")
     @classmethod
@@ -120,6 +123,25 @@ class EmbeddingSettings(BaseModel):
     model: str
 
 
+class AdmissionSettings(BaseModel):
+    """Bounded concurrency per provider, a bounded wait queue, and capacity /v1 traffic cannot take.
+
+    Each call has a lane: ``interactive`` (checkout fraud review, shopper answers), ``background``
+    (jobs) or ``api`` (``/v1``). ``api`` calls use at most ``1 - reserved_share`` of a provider's
+    slots and of its queue; beyond that, or past ``queue_timeout_s`` waiting, the call is refused
+    at once (``GatewayError(reason="overloaded")``, HTTP 429 with ``Retry-After``). Waiters are
+    served interactive first, then background, then api. ``per_key_concurrency`` bounds the calls
+    one API key has in flight (0: no bound).
+    """
+
+    max_concurrency: int = 16  # per provider (the embedded model: ``embedded_concurrency``)
+    embedded_concurrency: int = 2  # the local model runs one generation at a time; 2 keeps it busy
+    max_queue: int = 32
+    reserved_share: float = Field(default=0.25, ge=0.0, le=1.0)
+    queue_timeout_s: float = 10.0
+    per_key_concurrency: int = 4
+
+
 class GatewaySettings(BaseModel):
     breaker: BreakerSettings = Field(default_factory=BreakerSettings)
     retry: RetrySettings = Field(default_factory=RetrySettings)
@@ -128,3 +150,4 @@ class GatewaySettings(BaseModel):
     # data class -> rule; "public" goes anywhere raw unless listed, every other unlisted class stays local
     residency: dict[str, ResidencyRule] = Field(default_factory=dict)
     embeddings: EmbeddingSettings | None = None
+    admission: AdmissionSettings = Field(default_factory=AdmissionSettings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from .admission import Bulkhead
 from .breaker import OPEN, CircuitBreaker
 from .config import ProviderConfig
 from .latency import LatencyWindow
@@ -13,10 +14,12 @@ from .types import Provider
 
 
 class Route:
-    __slots__ = ("name", "config", "provider", "breaker", "limiter", "latency", "native_json", "healthy", "probed_at")
+    __slots__ = ("name", "config", "provider", "breaker", "limiter", "latency", "native_json", "healthy", "probed_at",
+                 "bulkhead")
 
     def __init__(
-        self, config: ProviderConfig, provider: Provider, breaker: CircuitBreaker, limiter: RateLimiter
+        self, config: ProviderConfig, provider: Provider, breaker: CircuitBreaker, limiter: RateLimiter,
+        bulkhead: Bulkhead | None = None,
     ) -> None:
         self.name = config.name
         self.config = config
@@ -27,6 +30,7 @@ class Route:
         self.native_json: bool = bool(getattr(provider, "supports_structured_output", False))
         self.healthy: bool | None = None  # last health probe, None before the first
         self.probed_at: float | None = None
+        self.bulkhead = bulkhead or Bulkhead(config.name, 1 << 30, 0, 0.0)
 
     @property
     def model_version(self) -> str:
@@ -51,6 +55,7 @@ class Route:
             "latency_p99_ms": self.latency.percentile(99),
             "samples": len(self.latency),
             "rate_limit_headroom": self.limiter.headroom(),
+            "admission": self.bulkhead.stats(),
             "healthy": self.healthy,
             "probed_s_ago": None if self.probed_at is None else round(time.monotonic() - self.probed_at, 1),
         }

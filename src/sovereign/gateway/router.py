@@ -24,7 +24,8 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable, Sequence
 
-from .attempts import Call, Op, run_attempts
+from .admission import Bulkhead, KeyLimits, Overloaded
+from .attempts import DEADLINE_SLACK, Call, Op, run_attempts
 from .availability import Admission, Availability
 from .breaker import CircuitBreaker
 from .cache import ResponseCache, cache_key
@@ -37,8 +38,8 @@ from .probes import probe_loop
 from .ratelimit import RateLimiter
 from .registry import build_provider
 from .route import Route
-from .structured import wants_json, with_instructions
-from .types import ChatRequest, ChatResult, GatewayError, Provider, ProviderError, StreamChunk, Usage
+from .structured import schema_problem, wants_json, with_instructions
+from .types import CLIENT_REASONS, ChatRequest, ChatResult, GatewayError, Provider, ProviderError, StreamChunk, Usage
 
 log = logging.getLogger("sovereign.gateway")
 
@@ -70,9 +71,15 @@ class Gateway:
         if len(set(names)) != len(names):
             raise ValueError(f"provider names must be unique: {names}")
         self._routes: dict[str, Route] = {}
+        adm = self.settings.admission
         for c in configs:
             breaker = CircuitBreaker(self.settings.breaker, on_change=partial(self._breaker_changed, c.name))
-            self._routes[c.name] = Route(c, build(c), breaker, RateLimiter(c.rate_limits))
+            limit = c.max_concurrency or (adm.embedded_concurrency if c.kind == "embedded" else adm.max_concurrency)
+            queue = adm.max_queue if c.max_queue is None else c.max_queue
+            route = Route(c, build(c), breaker, RateLimiter(c.rate_limits))
+            route.bulkhead = Bulkhead(c.name, limit, queue, adm.reserved_share, partial(_p50_s, route))
+            self._routes[c.name] = route
+        self._keys = KeyLimits(adm.per_key_concurrency)
         self._configs = configs
         self._policy = policy or DataClassPolicy()
         self._shaping = self._policy if isinstance(self._policy, Shaping) else None
@@ -85,21 +92,13 @@ class Gateway:
     # --- the two calls ------------------------------------------------------
 
     async def complete(self, request: ChatRequest) -> ChatResult:
-        """The answer, or ``GatewayError`` (reason: degraded, policy, unavailable, deadline, invalid_output)."""
-        start = time.monotonic()
-        trial = self._admit(request, start, stream=False)
-        shaped: Shaped = {}
+        """The answer, or ``GatewayError`` (reason: degraded, policy, unavailable, deadline, invalid_output,
+        or the caller's own: invalid_request, context_length_exceeded, overloaded)."""
+        leave = self._enter_key(request)
         try:
-            result, received = await self._complete(request, start, shaped)
-        except GatewayError as e:
-            self._finish(request, start, e.reason, None, e.errors, trial=trial, attempts=len(e.errors), shaped=shaped)
-            raise
-        except BaseException:
-            if trial:
-                self.availability.cancel_trial(request.feature)
-            raise
-        self._finish(request, start, "ok", result, (), trial=trial, shaped=shaped, received=received)
-        return result
+            return await self._call(request)
+        finally:
+            leave()
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
         """Chunks of the answer; the last has ``finish_reason`` set.
@@ -108,7 +107,36 @@ class Gateway:
         After the first token a failure raises ``GatewayError(reason="interrupted")``:
         the stream never ends as a silently truncated success.
         """
+        leave = self._enter_key(request)
+        inner = self._stream(request)
+        try:
+            async for chunk in inner:
+                yield chunk
+        finally:
+            await inner.aclose()
+            leave()
+
+    async def _call(self, request: ChatRequest) -> ChatResult:
         start = time.monotonic()
+        _check(request)
+        trial = self._admit(request, start, stream=False)
+        shaped: Shaped = {}
+        try:
+            result, received = await self._complete(request, start, shaped)
+        except GatewayError as e:
+            self._finish(request, start, e.reason, None, e.errors, trial=trial, attempts=len(e.errors), shaped=shaped,
+                         count=e.reason not in CLIENT_REASONS)
+            raise
+        except BaseException:
+            if trial:
+                self.availability.cancel_trial(request.feature)
+            raise
+        self._finish(request, start, "ok", result, (), trial=trial, shaped=shaped, received=received)
+        return result
+
+    async def _stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
+        start = time.monotonic()
+        _check(request)
         trial = self._admit(request, start, stream=True)
         call = Call()
         shaped: Shaped = {}
@@ -119,7 +147,8 @@ class Gateway:
                 raise self._failure(call, request, routes)
         except GatewayError as e:
             self._finish(
-                request, start, e.reason, None, e.errors, trial=trial, stream=True, attempts=call.attempts, shaped=shaped
+                request, start, e.reason, None, e.errors, trial=trial, stream=True, attempts=call.attempts, shaped=shaped,
+                count=e.reason not in CLIENT_REASONS,
             )
             raise
         except BaseException:
@@ -130,6 +159,7 @@ class Gateway:
         parts: list[str] = []
         usage = Usage()
         ended = False
+        finish = "stop"
         try:
             while True:
                 if chunk.text:
@@ -138,7 +168,7 @@ class Gateway:
                     usage = chunk.usage
                 yield chunk
                 if chunk.finish_reason is not None:
-                    ended = True
+                    ended, finish = True, chunk.finish_reason
                     break
                 chunk = await anext(chunks, None)
                 if chunk is None:
@@ -156,13 +186,16 @@ class Gateway:
             ) from None
         finally:
             await chunks.aclose()
+            if call.slot is not None:
+                call.slot.release()
+                call.slot = None
             if not ended:  # the consumer left early or was cancelled: nobody's failure
                 route.breaker.release()
                 if trial:
                     self.availability.cancel_trial(request.feature)
         route.breaker.record_success()
         route.latency.record((time.monotonic() - t0) * 1000.0)
-        result = self._result(route, request, "".join(parts), usage, start, call.attempts, None)
+        result = self._result(route, request, "".join(parts), usage, start, call.attempts, None, finish_reason=finish)
         self._finish(request, start, "ok", result, (), trial=trial, stream=True, shaped=shaped, received=received.sha256())
 
     # --- state for operators ------------------------------------------------
@@ -234,6 +267,14 @@ class Gateway:
 
     # --- internals ----------------------------------------------------------
 
+    def _enter_key(self, request: ChatRequest) -> Callable[[], None]:
+        """Count the call against its API key's concurrency (``metadata["api_key"]``); refuses past the bound."""
+        try:
+            return self._keys.enter(request.metadata.get("api_key"))
+        except Overloaded as e:
+            self._finish(request, time.monotonic(), "overloaded", None, (), trial=False, count=False)
+            raise GatewayError(str(e), reason="overloaded", retry_after=e.retry_after) from None
+
     def _admit(self, request: ChatRequest, start: float, *, stream: bool) -> bool:
         """True when the call is a degraded-mode trial; raises when the feature is degraded."""
         forced = self.overrides.degraded_reason(request.feature)
@@ -278,7 +319,8 @@ class Gateway:
             raise self._failure(call, request, routes)
         route, (completion, parsed, received), _, _ = done
         result = self._result(
-            route, request, completion.text, completion.usage, start, call.attempts, parsed, completion.model
+            route, request, completion.text, completion.usage, start, call.attempts, parsed, completion.model,
+            finish_reason=completion.finish_reason or "stop",
         )
         if key is not None:
             await self._cache_put(cache_key(request, result.model_version), result)
@@ -294,11 +336,24 @@ class Gateway:
             out = await shape_for(self._shaping, route, request, call, shaped, self._emit)
             if out is None:
                 continue
-            got = await run_attempts(
-                route, self._adapt(route, out.request), call, partial(op, out), retry=retry, emit=emit,
-                deferred=deferred if first < 0 else None, first=max(first, 0), streaming=streaming,
-            )
+            wait = min(self.settings.admission.queue_timeout_s, request.remaining() - DEADLINE_SLACK)
+            try:
+                await route.bulkhead.acquire(request.lane, wait)
+            except Overloaded as e:
+                call.busy.append((route.name, e.retry_after))
+                continue
+            got = None
+            try:
+                got = await run_attempts(
+                    route, self._adapt(route, out.request), call, partial(op, out), retry=retry, emit=emit,
+                    deferred=deferred if first < 0 else None, first=max(first, 0), streaming=streaming,
+                )
+            finally:
+                if got is None or not streaming:
+                    route.bulkhead.release()
             if got is not None:
+                if streaming:
+                    call.slot = route.bulkhead  # held until the stream ends
                 shaped[out.form] = shaped.pop(out.form)  # the last form made is the one reported as sent
                 return route, got[0], got[1], out
         return None
@@ -320,7 +375,7 @@ class Gateway:
 
     def _result(
         self, route: Route, request: ChatRequest, text: str, usage: Usage, start: float, attempts: int, parsed: Any,
-        served_model: str = "",
+        served_model: str = "", *, finish_reason: str = "stop",
     ) -> ChatResult:
         pin = self.overrides.pin(route.name)
         return ChatResult(
@@ -333,6 +388,7 @@ class Gateway:
             latency_ms=(time.monotonic() - start) * 1000.0,
             parsed=parsed,
             attempts=attempts,
+            finish_reason=finish_reason,
         )
 
     def _version(self, route: Route) -> str:
@@ -405,3 +461,15 @@ class Gateway:
             log.warning("gateway feature %s recovered: %s", feature, reason)
             self._emit(DegradedLeft(feature, reason))
 
+
+def _check(request: ChatRequest) -> None:
+    """Refuse a request that is wrong whatever the provider (an invalid JSON schema): the caller's error."""
+    if request.json_schema is not None:
+        problem = schema_problem(request.json_schema)
+        if problem is not None:
+            raise GatewayError(problem, reason="invalid_request")
+
+
+def _p50_s(route: Route) -> float | None:
+    p50 = route.latency.percentile(50)
+    return None if p50 is None else p50 / 1000.0

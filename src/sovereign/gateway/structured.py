@@ -107,6 +107,19 @@ def _validator(schema_json: str) -> Any:
     return cls(schema)
 
 
+def schema_problem(schema: Any) -> str | None:
+    """Why ``schema`` is not a usable JSON Schema (the caller's error), or None."""
+    if not isinstance(schema, Mapping):
+        return "the JSON schema must be an object"
+    try:
+        _validator(schema_text(schema))
+    except js_exceptions.SchemaError as e:
+        return f"invalid JSON schema: {e.message}"
+    except (TypeError, ValueError, RecursionError) as e:
+        return f"invalid JSON schema: {e}"
+    return None
+
+
 def schema_text(schema: Mapping[str, Any]) -> str:
     return json.dumps(schema, sort_keys=True, separators=(",", ":"))
 

@@ -50,6 +50,7 @@ class ChatRequest:
     record: Mapping[str, str] | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     providers: tuple[str, ...] | None = None  # only these providers (by name) may answer; None: any allowed
+    lane: str = "background"  # admission: "interactive" (checkout), "background" (jobs) or "api" (/v1)
 
     @classmethod
     def simple(
@@ -102,6 +103,15 @@ class ChatResult:
     cached: bool = False
     parsed: Any = None  # the validated JSON object when a schema or json_mode was asked for
     attempts: int = 1
+    finish_reason: str = "stop"  # "length" when max_tokens cut the answer
+
+
+# ProviderError kinds that say the request itself is wrong (the provider answered, and would answer any
+# caller so): never the provider's fault, so they count neither against its breaker nor against a
+# feature's availability, and a call that ends on them is the caller's error (HTTP 400), not an outage.
+CLIENT_ERRORS = frozenset({"bad_request", "context_length_exceeded"})
+# GatewayError reasons that are the caller's doing: not counted in the availability SLO.
+CLIENT_REASONS = frozenset({"invalid_request", "context_length_exceeded", "overloaded"})
 
 
 class ProviderError(Exception):
@@ -128,10 +138,16 @@ class ProviderError(Exception):
 class GatewayError(Exception):
     """No provider could answer. Features catch this and use their rule-based fallback."""
 
-    def __init__(self, message: str, *, reason: str = "unavailable", errors: list[ProviderError] | None = None):
+    def __init__(
+        self, message: str, *, reason: str = "unavailable", errors: list[ProviderError] | None = None,
+        retry_after: float | None = None,
+    ):
         super().__init__(message)
-        self.reason = reason  # "unavailable", "deadline", "policy", "degraded", "redaction", "invalid_output"
+        # "unavailable", "deadline", "policy", "degraded", "redaction", "invalid_output", and the caller's own:
+        # "invalid_request", "context_length_exceeded", "overloaded" (no capacity left: retry after ``retry_after``)
+        self.reason = reason
         self.errors = errors or []
+        self.retry_after = retry_after
 
 
 @runtime_checkable

@@ -15,7 +15,9 @@ import time
 from dataclasses import dataclass, field
 
 import asyncpg
+from cachetools import LRUCache
 
+from sovereign.store.bounded import LookupCache
 from sovereign.store.database import CONNECTION_LOST
 
 PREFIX = "sk-sov-"
@@ -64,7 +66,7 @@ class _Bucket:
 class KeyRateLimiter:
     """Per-key token bucket, in process (each API process enforces its own share)."""
 
-    buckets: dict[str, _Bucket] = field(default_factory=dict)
+    buckets: "LRUCache[str, _Bucket]" = field(default_factory=lambda: LRUCache(maxsize=4096))
 
     def take(self, key: ApiKey) -> float:
         """0 if the request may go now, else the seconds until it may (for Retry-After)."""
@@ -87,7 +89,7 @@ class ApiKeyRepository:
     def __init__(self, pool: asyncpg.Pool, cache_ttl_s: float = 5.0) -> None:
         self.pool = pool
         self._ttl = cache_ttl_s
-        self._cache: dict[str, tuple[float, ApiKey | None]] = {}
+        self._cache: LookupCache[ApiKey] = LookupCache()  # bounded: made-up ids cannot grow it
 
     async def create(
         self,

@@ -10,6 +10,7 @@ from typing import Any
 
 import asyncpg
 
+from sovereign.store.bounded import LookupCache
 from sovereign.store.database import CONNECTION_LOST
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -79,7 +80,7 @@ class StoreRepository:
     def __init__(self, pool: asyncpg.Pool, cache_ttl_s: float = 5.0) -> None:
         self.pool = pool
         self._ttl = cache_ttl_s
-        self._cache: dict[str, tuple[float, StoreRecord | None]] = {}
+        self._cache: LookupCache[StoreRecord] = LookupCache()  # bounded: made-up ids cannot grow it
 
     async def get(self, store_id: str) -> StoreRecord | None:
         hit = self._cache.get(store_id)

@@ -9,12 +9,13 @@ from typing import AsyncIterator
 
 from fastapi import FastAPI
 
-from sovereign import __version__
+from sovereign import __version__, looplag
 from sovereign.gateway import Gateway
 from sovereign.runtime import Runtime, open_runtime
 from sovereign.settings import Settings, get_settings
 from sovereign.web import assistants_api, errors, fraud_api, health, openai_api, webhooks
 from sovereign.web import console, metrics_api, ops_api
+from sovereign.web.limits import RequestLimitsMiddleware
 from sovereign.web.middleware import RequestContextMiddleware
 
 log = logging.getLogger("sovereign.web")
@@ -43,6 +44,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = True, gat
         app.state.runs_worker = run_worker
         rt.gateway.start_probes(settings.probe_interval_s)  # stopped by rt.close()
         preload = asyncio.create_task(_preload_embeddings(rt))
+        lag = asyncio.create_task(looplag.watch(settings.loop_lag_interval_s, settings.loop_lag_warn_s)) \
+            if settings.loop_lag_interval_s > 0 else None
         worker_task = None
         worker = None
         if run_worker:
@@ -52,14 +55,22 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = True, gat
             yield
         finally:
             preload.cancel()
+            if lag is not None:
+                lag.cancel()
             if worker is not None and worker_task is not None:
                 worker.request_stop()
                 with suppress(Exception):
                     await worker_task
             await rt.close()
 
-    app = FastAPI(title="Sovereign", version=__version__, lifespan=lifespan)
+    docs = settings.api_docs  # off unless SOVEREIGN_API_DOCS=true: the API's shape is not public
+    app = FastAPI(title="Sovereign", version=__version__, lifespan=lifespan, docs_url="/docs" if docs else None,
+                  redoc_url="/redoc" if docs else None, openapi_url="/openapi.json" if docs else None)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(  # outermost: oversized request lines and headers never reach anything else
+        RequestLimitsMiddleware, max_path_bytes=settings.max_path_bytes, max_query_bytes=settings.max_query_bytes,
+        max_header_bytes=settings.max_header_bytes, max_headers=settings.max_headers,
+    )
     errors.install(app)
     app.include_router(health.router)
     app.include_router(webhooks.router)

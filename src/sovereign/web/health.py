@@ -1,4 +1,4 @@
-"""/healthz (the process is alive) and /readyz (it can do its job)."""
+"""/healthz (the process is alive) and /readyz (it can do its job: states only, no free text or ids)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,10 @@ from fastapi.responses import JSONResponse
 from sovereign.store.migrations import pending
 
 router = APIRouter()
+
+# What /readyz shows per provider: states and numbers, never free text or ids (the full status is on the
+# authenticated ops API and /metrics).
+_PROVIDER_FIELDS = ("breaker", "healthy", "availability")
 
 
 @router.get("/healthz")
@@ -39,11 +43,17 @@ async def readyz(request: Request) -> JSONResponse:
             ready &= bool(live)
         past_due = await rt.inspector.past_due()
         checks["queue"] = {"ok": past_due == 0, "past_due": past_due, "past_due_after_s": rt.settings.past_due_after_s}
-    except Exception as exc:  # the database is down: not ready, and say why
-        checks["database"] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+    except Exception as exc:  # the database is down: not ready, and say what kind of failure (never its text)
+        checks["database"] = {"ok": False, "error": type(exc).__name__}
         ready = False
     gateway = getattr(rt, "gateway", None)
     if gateway is not None:
-        checks["providers"] = gateway.health()
-        checks["degraded"] = gateway.status()
+        checks["providers"] = {
+            name: {k: h.get(k) for k in _PROVIDER_FIELDS} for name, h in gateway.health().items()
+        }
+        status = gateway.status()
+        checks["degraded"] = {  # states and names only: an operator's override reason is free text
+            "degraded": list(status.get("degraded") or ()),
+            "forced": sorted((status.get("overrides") or {}).get("force_degraded") or {}),
+        }
     return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)

@@ -13,10 +13,12 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sovereign.logs import correlation_id
+from sovereign.logs import correlation_id, truncate
 from sovereign.web.errors import error_body
 
 log = logging.getLogger("sovereign.http")
+
+MAX_LOGGED_PATH = 200  # a longer path is logged cut, with a marker
 
 
 class BodyTooLarge(Exception):
@@ -32,7 +34,7 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        rid = _header(scope, b"x-request-id") or uuid.uuid4().hex[:16]
+        rid = (_header(scope, b"x-request-id") or "")[:64] or uuid.uuid4().hex[:16]
         token = correlation_id.set(rid)
         start = time.perf_counter()
         status_holder = {"status": 0}
@@ -70,7 +72,7 @@ class RequestContextMiddleware:
                 log.info(
                     "%s %s %s %.1fms",
                     scope.get("method"),
-                    scope.get("path"),
+                    truncate(scope.get("path") or "", MAX_LOGGED_PATH),
                     status_holder["status"] or 413,
                     (time.perf_counter() - start) * 1000,
                 )

@@ -18,6 +18,7 @@ event and no ``[DONE]``: never a silently truncated success.
 from __future__ import annotations
 
 import json
+import math
 import time
 import uuid
 from typing import Any, AsyncIterator, Literal
@@ -51,6 +52,10 @@ _STATUS = {
     "deadline": (504, "deadline_exceeded"),
     "invalid_output": (502, "invalid_output"),
     "interrupted": (502, "stream_interrupted"),
+    # the caller's own errors: never retried as outages, never counted against a provider or the SLO
+    "invalid_request": (400, "invalid_request_error"),
+    "context_length_exceeded": (400, "context_length_exceeded"),
+    "overloaded": (429, "rate_limit_exceeded"),
 }
 
 
@@ -258,13 +263,15 @@ def _chat_request(body: ChatCompletionBody, key: ApiKey, providers: tuple[str, .
         max_tokens=body.max_completion_tokens or body.max_tokens or DEFAULT_MAX_TOKENS,
         temperature=1.0 if body.temperature is None else body.temperature,
         json_schema=schema, json_mode=json_mode, stop=[body.stop] if isinstance(body.stop, str) else body.stop,
-        metadata={"api_key": key.id}, providers=providers,
+        metadata={"api_key": key.id}, providers=providers, lane="api",
     )
 
 
 def _api_error(e: GatewayError) -> ApiError:
     status, code = _STATUS.get(e.reason, (503, e.reason))
     headers = {"Retry-After": "5"} if status == 503 else None
+    if status == 429:
+        headers = {"Retry-After": str(max(1, math.ceil(e.retry_after or 1)))}
     return ApiError(status, str(e), code, headers)
 
 
@@ -275,7 +282,7 @@ def _completion(result: ChatResult, chat: ChatRequest) -> dict[str, Any]:
     return {
         "id": f"chatcmpl-{uuid.uuid4().hex}", "object": "chat.completion", "created": int(time.time()),
         "model": result.model, "system_fingerprint": result.model_version,
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": result.finish_reason,
                      "logprobs": None}],
         "usage": {"prompt_tokens": u.input_tokens, "completion_tokens": u.output_tokens,
                   "total_tokens": u.input_tokens + u.output_tokens},

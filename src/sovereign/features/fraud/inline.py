@@ -112,7 +112,7 @@ async def score_inline(
         left = budget_s - (time.monotonic() - started) - ANSWER_MARGIN_S
         timeout = min(LLM_BUDGET_S, left)
         review = Review("deadline") if timeout < MIN_LLM_S else await review_order(
-            rt.gateway, order, rules, timeout_s=timeout, trial=False
+            rt.gateway, order, rules, timeout_s=timeout, trial=False, lane="interactive"
         )
     scored = conclude(order, rules, review, settings.config)
 

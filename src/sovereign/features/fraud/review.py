@@ -57,7 +57,8 @@ NOT_NEEDED = Review("not_needed")
 
 
 async def review_order(
-    gateway: Gateway, order: Order, rules: RulesResult, *, timeout_s: float, trial: bool = True
+    gateway: Gateway, order: Order, rules: RulesResult, *, timeout_s: float, trial: bool = True,
+    lane: str = "background",
 ) -> Review:
     """Ask the gateway for the model's risk estimate; never takes longer than ``timeout_s``.
 
@@ -78,6 +79,7 @@ async def review_order(
         json_schema=LLM_ANSWER_SCHEMA,
         record=order.personal_fields(),
         deadline=start + timeout_s - grace,
+        lane=lane,  # "interactive" at checkout: capacity /v1 traffic cannot take
     )
     try:
         async with asyncio.timeout(timeout_s):

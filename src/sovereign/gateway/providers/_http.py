@@ -71,8 +71,10 @@ def error_from_status(provider: str, status: int, headers: Mapping[str, str], bo
         kind, retryable = "timeout", True
     elif status >= 500:  # 500, 502, 503, 504, and Anthropic's 529 "overloaded"
         kind, retryable = "server", True
-    else:
-        kind, retryable = "bad_request", False
+    elif status in (400, 413, 422):  # the request itself is wrong: the caller's error (types.CLIENT_ERRORS)
+        kind, retryable = ("context_length_exceeded" if is_context_overflow(detail) else "bad_request"), False
+    else:  # 404 model not found, 405, ...: how we call this provider is wrong, which is our fault
+        kind, retryable = "rejected", False
     return ProviderError(
         f"{provider}: HTTP {status}: {detail}",
         provider=provider,
@@ -81,6 +83,16 @@ def error_from_status(provider: str, status: int, headers: Mapping[str, str], bo
         retry_after=retry_after,
         kind=kind,
     )
+
+
+_CONTEXT_HINTS = ("context_length_exceeded", "context length", "context size", "context window", "prompt is too long",
+                  "exceed_context_size", "too many tokens", "maximum context")
+
+
+def is_context_overflow(text: str) -> bool:
+    """Does a provider's 4xx text say the prompt does not fit the model's context?"""
+    low = text.lower()
+    return any(h in low for h in _CONTEXT_HINTS)
 
 
 def error_from_exception(provider: str, exc: BaseException, timeout: float) -> ProviderError:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, AsyncIterator
 
 from sovereign.gateway.config import ProviderConfig
+from sovereign.gateway.providers._http import is_context_overflow
 from sovereign.gateway.types import ChatRequest, Completion, ProviderError, StreamChunk, Usage
 from sovereign.models.catalogue import LocalModel, ModelSpec, UnknownModel, resolve
 from sovereign.models.errors import ModelError, ModelNotInstalled
@@ -254,7 +255,10 @@ class EmbeddedProvider:
         if isinstance(exc, DeadlineExpired):
             return self._error(str(exc), kind="timeout")
         if isinstance(exc, GenerationFailed):
-            return self._error(str(exc), kind="bad_request" if exc.code == 400 else "server", status=exc.code)
+            if exc.code == 400:
+                kind = "context_length_exceeded" if is_context_overflow(str(exc)) else "bad_request"
+                return self._error(str(exc), kind=kind, status=400)
+            return self._error(str(exc), kind="server", status=exc.code)
         if isinstance(exc, (ModelError, LoadFailed, RuntimeClosed)):
             return self._error(str(exc), kind="unavailable")
         if isinstance(exc, (Cancelled, asyncio.CancelledError)):
