@@ -15,13 +15,13 @@ WooCommerce; see ``sovereign.features.fraud_inline`` for the time budget.
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
+from sovereign.domain.untrusted_json import UntrustedJson, load_untrusted
 from sovereign.features.fraud_inline import score_inline
 from sovereign.features.fraud_scoring import InvalidFraudSettings
 from sovereign.store.api_keys import ApiKey
@@ -56,8 +56,8 @@ async def score(request: Request, key: ApiKey = Depends(require_feature("fraud")
 
 def _parse(raw: bytes) -> tuple[str | None, dict[str, Any]]:
     try:
-        doc = json.loads(raw)
-    except ValueError as exc:
+        doc = load_untrusted(raw)
+    except UntrustedJson as exc:
         raise ApiError(400, f"the request body is not valid JSON: {exc}", "invalid_json") from None
     if not isinstance(doc, dict):
         raise ApiError(400, 'the request body must be a JSON object: {"store": "<id>", "order": {...}}',
