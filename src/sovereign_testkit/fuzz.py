@@ -39,7 +39,7 @@ def _text() -> st.SearchStrategy[str]:
     return st.one_of(
         st.text(st.characters(min_codepoint=0, max_codepoint=0x10FFFF, categories=None), max_size=20),
         st.sampled_from(["\u0000", "a\u0000b", "O:8:\"stdClass\":1:{s:4:\"\u0000*\u0000a\";i:1;}", "\ud800",
-                         "\udfff x", "\ufeff", "%00", "' OR 1=1 --", "<script>x</script>", "[gallery/]"]),
+                         "\udfff x", "\ufeff", "%00", "1e30", "-1e30", "9999999999999999999999", "-5", "0x10", " 12 ", "1e-30", "' OR 1=1 --", "<script>x</script>", "[gallery/]"]),
     )
 
 
@@ -61,7 +61,7 @@ def odd_values() -> st.SearchStrategy[Any]:
 @st.composite
 def _replaced(draw: st.DrawFn, base: dict[str, Any], fields: tuple[str, ...], nested: tuple[tuple[str, str], ...]) -> dict:
     body = json.loads(json.dumps(base))
-    for name in draw(st.lists(st.sampled_from(fields), max_size=5, unique=True)):
+    for name in draw(st.lists(st.sampled_from(fields), max_size=5, unique=True)) if fields else ():
         body[name] = draw(odd_values())
     for outer, inner in draw(st.lists(st.sampled_from(nested or (("x", "y"),)), max_size=3, unique=True)):
         if isinstance(body.get(outer), dict):
@@ -140,7 +140,16 @@ def product_bodies() -> st.SearchStrategy[bytes]:
 def fraud_bodies() -> st.SearchStrategy[bytes]:
     """``/v1/fraud/score`` bodies: ``{"store": …, "order": <odd order>}`` and raw oddities."""
     order = _order()
-    wrapped = _replaced(order, _ORDER_FIELDS, _NESTED).map(lambda o: {"order": o})
+    scalar_fields = ("id", "status", "total", "customer_id", "customer_note", "date_created_gmt", "payment_method",
+                     "currency", "customer_ip_address", "customer_user_agent", "discount_total", "number")
+    shaped = st.one_of(  # keeps the shape order_problem checks, so most of these get scored
+        _replaced(order, (), _NESTED),
+        st.tuples(_replaced(order, (), _NESTED), st.sampled_from(scalar_fields), _text()).map(
+            lambda t: t[0] | {t[1]: t[2]}),
+        st.tuples(_replaced(order, (), _NESTED), st.lists(st.dictionaries(_text(), odd_values(), max_size=4),
+                                                              max_size=4)).map(lambda t: t[0] | {"line_items": t[1]}),
+    )
+    wrapped = st.one_of(shaped, _replaced(order, _ORDER_FIELDS, _NESTED)).map(lambda o: {"order": o})
     return st.one_of(
         wrapped.map(_dumps),
         st.tuples(wrapped, st.one_of(st.just("shop"), _text(), odd_values())).map(lambda t: _dumps(t[0] | {"store": t[1]})),
