@@ -31,7 +31,7 @@ async def llm() -> AsyncIterator[FakeLLM]:
 
 @pytest.fixture
 async def shop() -> AsyncIterator[FakeWooStore]:
-    async with FakeWooStore() as store:
+    async with FakeWooStore(safe_ports="any") as store:  # Sovereign on a random port: the filter allows it
         yield store
 
 

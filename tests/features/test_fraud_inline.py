@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 import time
 
+from sovereign.domain.fraud_llm import AI_REASONS
 from sovereign.gateway.config import BreakerSettings
 from sovereign_testkit.fake_llm import FakeLLM
 from sovereign_testkit.fake_woo import FakeWooStore
@@ -132,7 +133,7 @@ async def test_a_hanging_model_is_cut_at_the_deadline_and_the_rules_answer(db_ur
 async def test_a_healthy_model_can_raise_the_score_and_nothing_is_written_to_the_store(
     db_url: str, llm: FakeLLM, woo: FakeWooStore
 ) -> None:
-    llm.reply = answer(85, "Ships to a <b>freight forwarder</b>, see https://evil.example/x")
+    llm.reply = answer(85, "Ships to a <b>freight forwarder</b>, see https://evil.example/x", "reshipping")
     async with running(db_url, gateway_for(llm), woo, worker=False) as svc:
         key = await svc.key()
         checkout = {k: v for k, v in order(44).items() if k not in ("date_created", "date_created_gmt")}
@@ -142,7 +143,8 @@ async def test_a_healthy_model_can_raise_the_score_and_nothing_is_written_to_the
         assert (body["llm"], body["degraded"], body["rescore_scheduled"]) == ("ok", False, False)
         texts = [x["text"] for x in body["reasons"] if x["code"] == "llm"]
         assert texts[0] == "AI review raised the risk score from 10 to 85"
-        assert "<b>" not in texts[1] and "evil.example" not in texts[1] and "freight forwarder" in texts[1]
+        # the model's words never become a reason; the code it named does, in our words
+        assert texts[1:] == [f"AI review: {AI_REASONS['reshipping']}"]
         assert woo.writes == [] and woo.notes(44) == []
         assert await svc.jobs("fraud.rescore") == []
         (row,) = await svc.results(44)

@@ -92,13 +92,12 @@ async def test_clean_order_gets_only_the_score_meta_and_injection_in_the_note_ch
         assert (risky["score"], risky["llm_risk"], risky["decision"]) == (90, 0, "hold")
         assert woo.order(85)["status"] == "on-hold"
         assert not any("verified safe" in r["text"] for r in risky["reasons"])
-        # The note reached the model only as escaped data inside the order block, after our system prompt.
-        prompt = next(r.json() for r in llm.completions() if "Ignore previous" in r.body.decode())
+        # The note never reached the model: it sees the order's facts only, after our system prompt.
+        prompts = [r.json() for r in llm.completions()]
+        assert prompts and not any("Ignore previous" in json.dumps(p) for p in prompts)
+        prompt = next(p for p in prompts if '"has_customer_note": true' in p["messages"][1]["content"])
         system, user = prompt["messages"][0]["content"], prompt["messages"][1]["content"]
-        assert system == SYSTEM_PROMPT and "Ignore previous" not in system
-        block = user.split("<order_data>", 1)[1]
-        assert user.count("</order_data>") == 1 and "Ignore previous instructions" in block.split("</order_data>")[0]
-        assert "\\u003c/order_data\\u003e" in block
+        assert system == SYSTEM_PROMPT and user.count("</order_data>") == 1
         assert "klaus.m.1987" not in user  # the email goes as its domain only
         # Neither write-back's echo scheduled anything.
         outcomes = [r["outcome"] for r in await svc.db.pool.fetch(

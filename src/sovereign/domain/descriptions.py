@@ -19,13 +19,14 @@ from __future__ import annotations
 import html
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Sequence
 
 from sovereign.domain.claims import CLAIM_TERMS, invented_facts
 from sovereign.domain.products import Product, attribute_pairs, plain_text
 from sovereign.domain.prompts import PromptMessage
+from sovereign.domain.safe_text import is_safe, safe_phrase, safe_sentences, unsafe_fragments
 
 __all__ = [
     "CLAIM_TERMS",
@@ -176,7 +177,7 @@ _DANGEROUS_BLOCK = re.compile(
 _BREAK_TAG = re.compile(r"(?i)<\s*(br|/p|/div|/li|/h\d|p|li)\b[^>]*>")
 _TAG = re.compile(r"<[^<>]*>")
 _FENCE = re.compile(r"(?m)^[ \t]*(```|~~~).*$")
-_SHORTCODE = re.compile(r"\[\s*/?\s*[A-Za-z][\w-]*(?:\s[^\]]*)?\]")
+_SHORTCODE = re.compile(r"\[\s*/?\s*[A-Za-z_][\w-]*(?:\s[^\[\]]*)?/?\s*\]")  # [x], [x a=1], [x/], [/x]
 _URL_PART = r"\((?:[^()]|\([^()]*\))*\)"  # (url), allowing one level of parentheses inside
 _MD_IMAGE = re.compile(r"!\[[^\]]*\]" + _URL_PART)
 _MD_LINK = re.compile(r"\[([^\]]+)\]" + _URL_PART)
@@ -269,8 +270,7 @@ def validate(raw: str, f: ProductFacts, bounds: Bounds = Bounds()) -> Validation
         problems.append("too_long")
     if text.count("\n\n") + 1 > bounds.max_paragraphs:
         problems.append("too_many_paragraphs")
-    if re.search(r"(?i)\b(https?://|www\.)|\b[\w.+-]+@[\w-]+\.[\w.]+", text):
-        problems.append("link")
+    problems += unsafe_fragments(text)  # link, email, phone, shortcode, markup, instruction
     if re.search(rf"(?i){DATA_TAG}|\bdata,? not instructions\b", text):
         problems.append("prompt_echo")
     problems += invented_facts(text, f)
@@ -307,11 +307,22 @@ def template(f: ProductFacts, tone: str | None = None) -> str:
     """A clean description built only from the facts: the fallback when the model is away or wrong.
 
     Prices are left out on purpose: a price in the description goes stale the
-    day the price changes.
+    day the price changes. Product fields are shop data anyone with product
+    access (or an import) wrote: each is cut before its first link, email,
+    phone number, shortcode, tag or instruction (``safe_text``), and a paragraph
+    that still carries one is dropped, so the result always passes the validator.
     """
     tone_words = _safe_tone(tone).lower()
-    cats = _join(real_categories(f.categories))
-    name = display_name(f.name)
+    name = safe_phrase(display_name(f.name)) or "This product"
+    categories = tuple(c for c in (safe_phrase(c) for c in real_categories(f.categories)) if c)
+    attributes = tuple(
+        (n, opts) for n, opts in (
+            (safe_phrase(n), tuple(o for o in (safe_phrase(o) for o in opts) if o)) for n, opts in f.attributes
+        ) if n and opts
+    )
+    f = replace(f, name=name, categories=categories, attributes=attributes,
+                short_description=safe_sentences(f.short_description))
+    cats = _join(f.categories)
     if any(w in tone_words for w in ("formal", "professional", "elegant", "luxur")):
         opening = f"The {name} is part of our {cats} range." if cats else f"The {name}."
     elif any(w in tone_words for w in ("friendly", "playful", "casual", "fun", "warm")):
@@ -328,5 +339,6 @@ def template(f: ProductFacts, tone: str | None = None) -> str:
     short = f.short_description.strip()
     if short and short.casefold() != f.name.casefold():
         paragraphs.append(short if short[-1] in ".!?" else short + ".")
-    return clean("\n\n".join(paragraphs))
+    kept = [p for p in (clean(p) for p in paragraphs) if p and is_safe(p)]
+    return "\n\n".join(kept) or f"{name}."
 

@@ -3,8 +3,8 @@
 ``combine`` is where the never-lower rule lives: the final score is
 ``max(rules score, LLM risk)``, so a model that was talked into "risk 0" by a
 customer note changes nothing. LLM reasons are shown only when the model raised
-the score, at most ``MAX_LLM_REASONS`` of them, stripped of markup, links and
-control characters and cut to ``MAX_LLM_REASON_CHARS``.
+the score, at most ``MAX_LLM_REASONS`` of them, and only as our own text for the
+``AI_REASONS`` codes the model named: the model's words never reach a note or meta.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .fraud_config import band_for
-from .fraud_llm import LlmAnswer, parse_llm_answer
+from .fraud_llm import AI_REASONS, LlmAnswer, ai_reason_code, parse_llm_answer
 from .fraud_rules import Reason, RulesResult
 
 __all__ = ["FraudAssessment", "MAX_LLM_REASONS", "MAX_LLM_REASON_CHARS", "clean_llm_text", "combine"]
@@ -72,10 +72,10 @@ def combine(rules_result: RulesResult, llm_answer: LlmAnswer | Any | None, *, ma
                               f"AI review raised the risk score from {rules_result.score} to {final}"))
         seen: set[str] = set()
         for raw in answer.reasons:
-            text = clean_llm_text(raw)
-            if text and text.casefold() not in seen:
-                seen.add(text.casefold())
-                reasons.append(Reason("llm", 0, f"AI review: {text}"))
+            code = ai_reason_code(raw)
+            if code and code not in seen:
+                seen.add(code)
+                reasons.append(Reason("llm", 0, f"AI review: {AI_REASONS[code]}"))
             if len(seen) >= MAX_LLM_REASONS:
                 break
     final = max(rules_result.score, min(100, final))

@@ -1,11 +1,16 @@
 """The pure half of the optional AI fraud review: the prompt and the answer's shape.
 
-The order's text (names, addresses, notes, item names) was typed by a customer
-who may be the fraudster. It goes into the prompt as JSON inside one
-``<order_data>`` block, with every ``<``, ``>`` and ``&`` escaped (``\\u003c``...)
-so nothing in it can close the block or open another. The system prompt says
-the block is data, never instructions. Whatever the model answers, ``combine``
-(fraud_assessment) never lets it lower the rules' score.
+The order's free text (names, street lines, city, postcode, company, the
+customer note, the user agent) was typed by a customer who may be the
+fraudster, so none of it reaches the model: ``order_data`` sends facts only
+(amounts, countries and state codes, whether billing and shipping match, email
+and phone country, a user-agent class, whether there is a note, the store's own
+item names and method ids), so customer text can move the score neither up nor down.
+The facts go as JSON inside one ``<order_data>`` block, with every ``<``, ``>`` and
+``&`` escaped (``\\u003c``...). The model answers a risk and reason *codes* from
+``AI_REASONS``; what reaches a note or meta is our text for a code, never the
+model's words. Whatever the model answers, ``combine`` (fraud_assessment)
+never lets it lower the rules' score.
 
     messages = build_llm_messages(order, rules_result)
     request = ChatRequest(messages=messages, feature="fraud", data_class=CUSTOMER_PERSONAL,
@@ -16,15 +21,30 @@ the block is data, never instructions. Whatever the model answers, ``combine``
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
 from .prompts import PromptMessage
 from . import reference
 from .fraud_rules import RulesResult
-from .orders import Address, Order
+from .orders import Address, Order, address_key
+from .safe_text import safe_phrase
 
-__all__ = ["LLM_ANSWER_SCHEMA", "SYSTEM_PROMPT", "LlmAnswer", "build_llm_messages", "order_data", "parse_llm_answer"]
+__all__ = ["AI_REASONS", "LLM_ANSWER_SCHEMA", "SYSTEM_PROMPT", "LlmAnswer", "ai_reason_code", "build_llm_messages",
+           "order_data", "parse_llm_answer"]
+
+# The reasons the AI review may give, as codes; the texts are ours (they go into order notes and meta).
+AI_REASONS: Mapping[str, str] = {
+    "reshipping": "the shipping address pattern fits a reshipping or freight-forwarding scam",
+    "card_testing": "the order pattern fits card testing",
+    "account_takeover": "the order pattern fits an account takeover",
+    "location_mismatch": "billing, shipping, IP and phone point to different places",
+    "high_value": "the order value is unusual for this kind of customer",
+    "resale_quantities": "the quantities fit resale rather than personal use",
+    "automation": "the order looks placed by automation",
+    "other": "other risk signals in the order's facts",
+}
 
 LLM_ANSWER_SCHEMA: Mapping[str, Any] = {
     "type": "object",
@@ -51,9 +71,14 @@ A rule-based check has already scored the order. Your answer can only add \
 risk the rules missed; it cannot lower their score.
 
 Answer with one JSON object and nothing else: {"risk": <integer 0-100>, \
-"reasons": [<up to 3 short plain-text sentences>]}."""
+"reasons": [<up to 3 codes from: {codes}>]}."""
+
+SYSTEM_PROMPT = SYSTEM_PROMPT.replace("{codes}", ", ".join(AI_REASONS))
 
 _ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}
+_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,5}$")
+_COUPON = re.compile(r"^[a-z0-9_-]{1,40}$")
+_AUTOMATION = re.compile(r"(?i)headless|phantomjs|selenium|puppeteer|playwright|curl/|wget/|python-|httpclient|bot\b|spider")
 
 
 def _escape(text: str) -> str:
@@ -62,15 +87,31 @@ def _escape(text: str) -> str:
     return text
 
 
-def _address(address: Address | None) -> dict[str, str] | None:
+def _code(value: str) -> str | None:
+    """A country or state code as sent (``DE``, ``LA``); anything longer or odder is customer text: left out."""
+    value = value.strip().upper()
+    return value if _CODE.match(value) else None
+
+
+def _address(address: Address | None) -> dict[str, Any] | None:
+    """Where, not what the customer typed: country and state codes, which parts are filled in."""
     if address is None:
         return None
-    fields = ("first_name", "last_name", "company", "address_1", "address_2", "city", "state", "postcode", "country")
-    return {name: getattr(address, name) for name in fields if getattr(address, name)}
+    out: dict[str, Any] = {"country": _code(address.country), "state": _code(address.state),
+                           "has_street": bool(address.address_1),
+                           "has_postcode": bool(address.postcode)}
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def _user_agent(ua: str) -> str:
+    if not ua:
+        return "none"
+    return "automation" if _AUTOMATION.search(ua) else "browser"
 
 
 def order_data(order: Order) -> dict[str, Any]:
-    """The facts about ``order`` the model sees. The email goes as its domain only."""
+    """The facts about ``order`` the model sees: no customer-typed text. The email goes as its domain only."""
+    shipping = order.shipping
     return {
         "total": f"{order.total:.2f}",
         "currency": order.currency,
@@ -81,12 +122,15 @@ def order_data(order: Order) -> dict[str, Any]:
         "ip_country": reference.ip_country(order.ip),
         "phone_country": reference.phone_country(order.phone),
         "billing": _address(order.billing),
-        "shipping": _address(order.shipping),
-        "shipping_methods": list(order.shipping_methods),
-        "items": [{"name": li.name, "quantity": li.quantity, "total": f"{li.total:.2f}"} for li in order.line_items],
-        "coupons": list(order.coupons),
-        "customer_note": order.customer_note,
-        "user_agent": order.user_agent,
+        "shipping": _address(shipping),
+        "shipping_same_as_billing": None if shipping is None else (
+            bool(address_key(shipping)) and address_key(shipping) == address_key(order.billing)),
+        "shipping_methods": [m for m in (safe_phrase(m) for m in order.shipping_methods) if m],
+        "items": [{"name": safe_phrase(li.name), "quantity": li.quantity, "total": f"{li.total:.2f}"}
+                  for li in order.line_items],
+        "coupons": [c for c in order.coupons if _COUPON.match(c)],
+        "has_customer_note": bool(order.customer_note),
+        "user_agent": _user_agent(order.user_agent),
     }
 
 
@@ -101,6 +145,12 @@ def build_llm_messages(order: Order, rules_result: RulesResult) -> list[PromptMe
         "Reply with the JSON object only."
     )
     return [PromptMessage("system", SYSTEM_PROMPT), PromptMessage("user", user)]
+
+
+def ai_reason_code(text: str) -> str | None:
+    """The ``AI_REASONS`` code a model's reason names (``"Reshipping"`` → ``reshipping``), or None."""
+    code = re.sub(r"[\s-]+", "_", text.strip().casefold()).strip("_.")
+    return code if code in AI_REASONS else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ rules read countries, totals, quantities, domains, IPs and counts only.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -20,6 +21,7 @@ from . import reference
 from .fraud_config import Band, FraudConfig, band_for
 from .fraud_history import OrderHistory
 from .orders import Order
+from .safe_text import safe_phrase
 
 __all__ = ["Reason", "RulesResult", "RULES", "score"]
 
@@ -44,7 +46,16 @@ Rule = Callable[[Order, OrderHistory, FraudConfig], "str | None"]
 
 
 def _money(amount: Decimal, currency: str) -> str:
-    return f"{amount:,.2f} {currency}".strip()
+    return f"{amount:,.2f} {currency if _CURRENCY.match(currency) else ''}".strip()
+
+
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+def _cc(code: str) -> str:
+    """A country code for a note; customer text in the country field never reaches one."""
+    return code if _COUNTRY.match(code) else "(not a country code)"
 
 
 def _span(delta: timedelta) -> str:
@@ -65,21 +76,21 @@ def _first_order(order: Order, history: OrderHistory, config: FraudConfig) -> st
 def _country_mismatch(order: Order, history: OrderHistory, config: FraudConfig) -> str | None:
     billing, shipping = order.billing.country, order.shipping.country if order.shipping else ""
     if billing and shipping and billing != shipping:
-        return f"Billing country {billing} differs from shipping country {shipping}"
+        return f"Billing country {_cc(billing)} differs from shipping country {_cc(shipping)}"
     return None
 
 
 def _ip_country_mismatch(order: Order, history: OrderHistory, config: FraudConfig) -> str | None:
     ip_country, billing = reference.ip_country(order.ip), order.billing.country
     if ip_country and billing and ip_country != billing:
-        return f"The order was placed from an IP address in {ip_country}, but the billing country is {billing}"
+        return f"The order was placed from an IP address in {ip_country}, but the billing country is {_cc(billing)}"
     return None
 
 
 def _phone_country_mismatch(order: Order, history: OrderHistory, config: FraudConfig) -> str | None:
     phone_country, billing = reference.phone_country(order.phone), order.billing.country
     if phone_country and billing and phone_country != billing:
-        return f"Phone number is registered in {phone_country}, but the billing country is {billing}"
+        return f"Phone number is registered in {phone_country}, but the billing country is {_cc(billing)}"
     return None
 
 
@@ -105,7 +116,7 @@ def _unsafe_country(order: Order, history: OrderHistory, config: FraudConfig) ->
         ("shipping", order.shipping.country if order.shipping else ""),
         ("IP", reference.ip_country(order.ip) or ""),
     )
-    hits = [f"{what} country {code}" for what, code in places if code and code in config.unsafe_countries]
+    hits = [f"{what} country {_cc(code)}" for what, code in places if code and code in config.unsafe_countries]
     if not hits:
         return None
     listed = ", ".join(hits)
@@ -137,7 +148,7 @@ def _large_quantity(order: Order, history: OrderHistory, config: FraudConfig) ->
         return None
     item = max(big, key=lambda li: li.quantity)
     more = f" (and {len(big) - 1} more line(s))" if len(big) > 1 else ""
-    return f"Unusually large quantity: {item.quantity} x {item.name or f'product #{item.product_id}'}{more}"
+    return f"Unusually large quantity: {item.quantity} x {safe_phrase(item.name) or f'product #{item.product_id}'}{more}"
 
 
 def _probe_order(order: Order, history: OrderHistory, config: FraudConfig) -> str | None:

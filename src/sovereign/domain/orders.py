@@ -29,14 +29,19 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+_INT64 = 2**63 - 1
+
+
 def _int(value: Any) -> int:
+    """An integer that fits PostgreSQL's bigint; anything else (``"1e30"``, ``"inf"``, ``[]``) is 0."""
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
         try:
-            return int(Decimal(str(value)))
-        except (InvalidOperation, ValueError):
+            number = int(Decimal(str(value)))
+        except (InvalidOperation, ValueError, OverflowError):
             return 0
+    return number if -_INT64 - 1 <= number <= _INT64 else 0
 
 
 def _decimal(value: Any) -> Decimal:

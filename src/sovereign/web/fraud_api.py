@@ -15,13 +15,13 @@ WooCommerce; see ``sovereign.features.fraud.inline`` for the time budget.
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
+from sovereign.domain.untrusted_json import UntrustedJson, load_untrusted
 from sovereign.features.fraud.inline import score_inline
 from sovereign.features.fraud.scoring import InvalidFraudSettings
 from sovereign.store.api_keys import ApiKey
@@ -35,6 +35,8 @@ router = APIRouter()
 _OBJECTS = ("billing", "shipping")
 _LISTS = ("line_items", "shipping_lines", "coupon_lines", "fee_lines", "meta_data")
 _NUMBERS = ("total", "id", "customer_id")
+_IDS = ("id", "customer_id")
+_MAX_ID = 2**63 - 1
 
 
 @router.post("/v1/fraud/score")
@@ -56,8 +58,8 @@ async def score(request: Request, key: ApiKey = Depends(require_feature("fraud")
 
 def _parse(raw: bytes) -> tuple[str | None, dict[str, Any]]:
     try:
-        doc = json.loads(raw)
-    except ValueError as exc:
+        doc = load_untrusted(raw)
+    except UntrustedJson as exc:
         raise ApiError(400, f"the request body is not valid JSON: {exc}", "invalid_json") from None
     if not isinstance(doc, dict):
         raise ApiError(400, 'the request body must be a JSON object: {"store": "<id>", "order": {...}}',
@@ -88,9 +90,18 @@ def order_problem(order: Any) -> str | None:
             continue
         if isinstance(value, bool) or not _numeric(value):
             return f"order.{name} must be a number"
+        if name in _IDS and not _id(value):
+            return f"order.{name} must be a whole number from 0 to {_MAX_ID}"
     if not isinstance(order.get("billing"), dict) and not order.get("line_items"):
         return "order has neither billing details nor line items: nothing to score"
     return None
+
+
+def _id(value: Any) -> bool:
+    text = value.strip() if isinstance(value, str) else value
+    if isinstance(text, str) and text.isascii() and text.isdigit():
+        text = int(text)
+    return isinstance(text, int) and 0 <= text <= _MAX_ID
 
 
 def _numeric(value: Any) -> bool:

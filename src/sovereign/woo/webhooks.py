@@ -25,10 +25,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Union
+
+from sovereign.domain.untrusted_json import UntrustedJson, load_untrusted
 
 __all__ = [
     "Headers",
@@ -91,7 +92,8 @@ class WebhookDelivery:
 
     def meta(self, key: str, default: Any = None) -> Any:
         """Value of the first ``meta_data`` entry named ``key``."""
-        for entry in self.body.get("meta_data") or ():
+        entries = self.body.get("meta_data")
+        for entry in entries if isinstance(entries, list) else ():
             if isinstance(entry, dict) and entry.get("key") == key:
                 return entry.get("value")
         return default
@@ -151,9 +153,9 @@ def parse_delivery(raw: bytes, headers: Headers) -> WebhookDelivery:
     if not values["webhook_id"].isdigit():
         raise InvalidDelivery(f"X-WC-Webhook-ID is not a number: {values['webhook_id']!r}")
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidDelivery(f"body is not JSON: {exc}") from None
+        body = load_untrusted(raw)
+    except UntrustedJson as exc:
+        raise InvalidDelivery(f"body is not JSON we can take: {exc}") from None
     if not isinstance(body, dict):
         raise InvalidDelivery("body is not a JSON object")
     modified = body.get("date_modified_gmt")

@@ -23,6 +23,7 @@ from typing import Any, Mapping
 import asyncpg
 
 from sovereign.domain.descriptions import clean
+from sovereign.domain.safe_text import unsafe_fragments
 from sovereign.features.descriptions.describe import Described, to_html
 from sovereign.features.storesync.routing import DESCRIPTION_STATUS_META, DRAFT_META
 from sovereign.woo.client import WooClient
@@ -35,6 +36,8 @@ __all__ = [
     "DraftNotFound",
     "DraftRepository",
     "approve_draft",
+    "UnsafeDescription",
+    "require_safe",
     "put_product",
     "reject_draft",
 ]
@@ -48,6 +51,17 @@ class DraftError(Exception):
 
 class DraftNotFound(DraftError, LookupError):
     pass
+
+
+class UnsafeDescription(DraftError):
+    """The text carries a link, email, phone number, shortcode, markup or instructions: never written."""
+
+
+def require_safe(text: str, what: str = "the description") -> str:
+    problems = unsafe_fragments(text)
+    if problems:
+        raise UnsafeDescription(f"{what} was not written: it contains {', '.join(problems)}; remove it and approve again")
+    return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +177,16 @@ async def put_product(
     description: str | None = None,
     meta: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Write a product's (or, with ``parent_id``, a variation's) description and meta."""
+    """Write a product's (or, with ``parent_id``, a variation's) description and meta.
+
+    Every path that writes a description (auto-publish, approve, a draft in meta) goes through here,
+    so unsafe text is refused here (``UnsafeDescription``) whatever produced it.
+    """
+    if description is not None:
+        require_safe(description)
+    for value in (meta or {}).values():
+        if isinstance(value, str):
+            require_safe(value, "the description draft")
     if parent_id is None:
         return await woo.update_product(product_id, description=description, meta_data=meta)
     body: dict[str, Any] = {}
@@ -196,6 +219,7 @@ async def approve_draft(rt: FeatureServices, store_id: str, product_id: int, tex
     final = clean(text) if text is not None else draft.draft
     if not final:
         raise DraftError("the approved description is empty")
+    require_safe(final)
     repo = DraftRepository(rt.db.pool)
     await repo.set_status(store_id, product_id, "approved", draft=final)
     meta = {DRAFT_META: final, DESCRIPTION_STATUS_META: "published"}
