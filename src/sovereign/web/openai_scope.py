@@ -44,8 +44,16 @@ def providers_for(gateway: Gateway, key: ApiKey, model: str) -> tuple[str, ...] 
 
 
 def require_capable(gateway: Gateway, chat: ChatRequest) -> None:
-    """A clear 400 when the request needs tools or vision and no model it may reach has them."""
-    if not (uses_tools(chat) or has_images(chat)) or gateway.candidates(chat):
+    """A clear 400 when the request needs tools or vision and no model it may reach has them
+    (or, for images, none may receive the data class unredacted: images cannot be redacted)."""
+    if not (uses_tools(chat) or has_images(chat)):
+        return
+    found = gateway.candidates(chat)
+    policy = gateway.policy
+    if found and has_images(chat) and isinstance(policy, Shaping) and all(policy.form(chat, c) != RAW for c in found):
+        raise ApiError(400, f"images cannot be redacted, and every vision model this request may reach gets "
+                       f"{chat.data_class!r} data only redacted", "vision_needs_raw", param="messages")
+    if found:
         return
     plain = replace(chat, messages=[], tools=None)
     if not gateway.candidates(plain):
