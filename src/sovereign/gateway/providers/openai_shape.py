@@ -75,3 +75,38 @@ class ToolCallDeltas:
                 raise ValueError(f"streamed tool call {i} has no function name")
             out.append(ToolCall(id=c["id"] or f"call_{i}", name=c["name"], arguments=c["arguments"] or "{}"))
         return out
+
+
+def calls_in_text(text: str, tools: list[dict[str, Any]] | None) -> list[ToolCall]:
+    """Tool calls a model wrote as plain JSON instead of its template's tool-call syntax.
+
+    Small models often answer ``{"name": "f", "arguments": {...}}`` (or a list of
+    them, or inside ``<tool_call>`` tags the template parser missed). Only names
+    of offered tools count; anything else is an ordinary text answer."""
+    if not tools:
+        return []
+    from ..structured import extract_json  # a sibling module, imported late to keep this one light
+
+    names = {str((t.get("function") or {}).get("name")) for t in tools}
+    body = text.strip().removeprefix("<tool_call>").removesuffix("</tool_call>")
+    try:
+        value = extract_json(body)
+    except ValueError:
+        return []
+    items = value if isinstance(value, list) else [value]
+    calls = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or item.get("name") not in names:
+            return []
+        args = item.get("arguments", item.get("parameters", {}))
+        if isinstance(args, str):
+            try:
+                args = json.loads(args)
+            except ValueError:
+                return []
+        if not isinstance(args, dict):
+            return []
+        calls.append(ToolCall(id=f"call_{i}", name=item["name"], arguments=json.dumps(args, ensure_ascii=False)))
+    if calls and not body.lstrip().startswith(("{", "[", "```")):
+        return []  # prose around a JSON example is an answer, not a call
+    return calls
