@@ -156,3 +156,22 @@ async def test_bad_tools_get_a_400_naming_the_field(start, cloud: FakeLLM, tools
         await client.chat.completions.create(model="cloud", messages=ASK, tools=tools, **extra)
     assert e.value.code == "invalid_tools" and e.value.param == param
     assert cloud.calls == 0
+
+
+async def test_a_call_with_invalid_arguments_fails_over(start, cloud: FakeLLM, local: FakeLLM) -> None:
+    svc = await start([provider(cloud, "cloud", "US", 1), provider(local, "local", "local", 2)])
+    client = svc.client(await svc.key())
+    cloud.set_mode(Step(tool_arguments={"colour": 5}))  # misses the required "color"
+    local.set_mode(Step(tool_arguments={"color": "blue"}))
+    for stream in (False, True):
+        if stream:
+            async with client.chat.completions.stream(model="auto", messages=ASK, tools=[STRICT]) as s:
+                resp = await s.get_final_completion()
+        else:
+            resp = await client.chat.completions.create(model="auto", messages=ASK, tools=[PRICE])
+        call = resp.choices[0].message.tool_calls[0]  # type: ignore[index]
+        assert json.loads(call.function.arguments) == {"color": "blue"}
+    assert cloud.calls == 2 and local.calls == 2
+    with pytest.raises(openai.APIStatusError) as e:
+        await client.chat.completions.create(model="cloud", messages=ASK, tools=[PRICE])
+    assert e.value.status_code == 502 and e.value.code == "invalid_output"

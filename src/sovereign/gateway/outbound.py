@@ -23,6 +23,7 @@ from .events import Emitter
 from .ratelimit import estimate_tokens
 from .route import Route
 from .structured import parse_output
+from .tools import check_calls
 from .types import ChatRequest, Completion, ProviderError, StreamChunk, ToolCall, Usage
 
 log = logging.getLogger("sovereign.gateway")
@@ -150,6 +151,7 @@ async def complete_plain(out: Outbound, route: Route, request: ChatRequest, time
 
 def _plain(out: Outbound, route: Route, request: ChatRequest, completion: Completion) -> tuple[Completion, None, str]:
     _settle(route, request, completion.usage)
+    check_calls(completion.tool_calls, request, route.name)
     received = digest_text(completion.text + _calls_text(completion.tool_calls))
     if out.restorer is not None:
         completion = replace(completion, text=out.restorer.restore(completion.text),
@@ -200,7 +202,7 @@ async def open_stream(
 ) -> tuple[AsyncIterator[StreamChunk], StreamChunk, Received]:
     """Open the provider's stream and wait for its first chunk (a failure here fails over)."""
     received = Received()
-    chunks = _restoring(route.provider.stream(request, timeout=timeout), out.restorer, received)
+    chunks = _restoring(route.provider.stream(request, timeout=timeout), out.restorer, received, request, route.name)
     try:
         first = await anext(chunks)
     except StopAsyncIteration:
@@ -212,12 +214,15 @@ async def open_stream(
 
 
 async def _restoring(
-    chunks: AsyncIterator[StreamChunk], restorer: Restorer | None, received: Received
+    chunks: AsyncIterator[StreamChunk], restorer: Restorer | None, received: Received, request: ChatRequest,
+    provider: str,
 ) -> AsyncIterator[StreamChunk]:
-    """The provider's chunks, placeholders restored; a token split across chunks is held until whole."""
+    """The provider's chunks, placeholders restored; a token split across chunks is held until whole.
+    Tool calls are checked against the offered tools (before restoring, as the provider wrote them)."""
     pending = restorer.stream() if restorer is not None else None
     try:
         async for chunk in chunks:
+            check_calls(chunk.tool_calls, request, provider)
             if chunk.text:
                 received.parts.append(chunk.text)
             if chunk.tool_calls:

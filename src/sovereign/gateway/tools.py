@@ -10,11 +10,15 @@ need ``ProviderConfig.vision``.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Sequence
 
+from jsonschema import exceptions as js_exceptions
+
 from .config import ProviderConfig
-from .types import ChatRequest
+from .structured import InvalidOutput, _validator, schema_text
+from .types import ChatRequest, ToolCall
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 CHOICES = ("auto", "none", "required")
@@ -44,6 +48,11 @@ def check_tools(tools: Any, tool_choice: Any) -> str | None:
         params = fn.get("parameters")
         if params is not None and not isinstance(params, dict):
             return f"tools[{i}].function.parameters must be a JSON Schema object"
+        try:
+            if params:
+                _validator(schema_text(params))
+        except js_exceptions.SchemaError as e:
+            return f"tools[{i}].function.parameters is not a valid JSON Schema: {e.message}"
     forced = forced_tool(tool_choice)
     if forced is None and tool_choice not in (None, *CHOICES):
         return "tool_choice must be 'auto', 'none', 'required' or {'type': 'function', 'function': {'name': ...}}"
@@ -73,3 +82,28 @@ def capable(config: ProviderConfig, request: ChatRequest) -> bool:
     if has_images(request) and not config.vision:
         return False
     return config.tools or not uses_tools(request)
+
+
+def check_calls(calls: Sequence[ToolCall], request: ChatRequest, provider: str) -> None:
+    """Raise ``InvalidOutput`` (the router fails over) for a call to a tool that was not offered, or
+    whose arguments are not a JSON object valid against the tool's ``parameters``."""
+    if not calls:
+        return
+    schemas = {(t.get("function") or {}).get("name"): (t.get("function") or {}).get("parameters")
+               for t in request.tools or ()}
+    for call in calls:
+        if call.name not in schemas:
+            raise InvalidOutput(f"{provider}: the model called {call.name!r}, which was not offered", provider=provider)
+        try:
+            args = json.loads(call.arguments or "{}")
+        except ValueError:
+            raise InvalidOutput(f"{provider}: arguments of {call.name!r} are not JSON", provider=provider) from None
+        if not isinstance(args, dict):
+            raise InvalidOutput(f"{provider}: arguments of {call.name!r} are not an object", provider=provider)
+        schema = schemas[call.name]
+        if schema:
+            try:
+                _validator(schema_text(schema)).validate(args)
+            except js_exceptions.ValidationError as e:
+                raise InvalidOutput(f"{provider}: arguments of {call.name!r} fail its schema: {e.message}",
+                                    provider=provider) from None
