@@ -1,6 +1,8 @@
 """Per-call overhead of the sovereign gateway vs a direct httpx call vs LiteLLM's Router.
 
-Two sovereign gateways are measured: ``sovereign`` (default policy, a no-op
+A tool-bearing request (one function offered, a tool call answered) is
+measured too: ``sovereign_tools`` against ``direct_tools``. Two sovereign
+gateways are measured for plain requests: ``sovereign`` (default policy, a no-op
 event sink) and ``sovereign_audited`` (the residency policy and the audit
 writer as event sink, writing hash-chained rows to a real embedded
 PostgreSQL in the background; ``--no-audit`` leaves it out).
@@ -46,6 +48,15 @@ from sovereign.gateway.config import Timeouts  # noqa: E402
 from sovereign.gateway.residency import ResidencyPolicy  # noqa: E402
 
 PROMPT = "Write one sentence about a blue ceramic mug."
+TOOLS = [{
+    "type": "function",
+    "function": {
+        "name": "apron_price", "description": "The price of an apron by colour.",
+        "parameters": {"type": "object", "properties": {"color": {"type": "string", "enum": ["blue", "green"]}},
+                       "required": ["color"]},
+    },
+}]
+TOOL_ARGS = '{"color": "blue"}'
 SETTLE_S = 0.003
 
 
@@ -68,8 +79,10 @@ def percentile(samples: list[float], p: float) -> float:
     return data[min(len(data) - 1, max(0, round(p / 100 * (len(data) - 1))))]
 
 
-def instrument(gateway: Gateway, name: str) -> tuple[Any, list[float]]:
-    """A call through ``gateway`` that also records its time outside the provider adapter."""
+def instrument(gateway: Gateway, name: str, *, tools: bool = False) -> tuple[Any, list[float]]:
+    """A call through ``gateway`` that also records its time outside the provider adapter.
+
+    With ``tools`` the request offers a function and the answer is its tool call (arguments as text)."""
     provider = gateway.provider(name)
     adapter_complete = provider.complete
     in_adapter: list[float] = []
@@ -86,9 +99,10 @@ def instrument(gateway: Gateway, name: str) -> tuple[Any, list[float]]:
 
     async def call() -> str:
         t0 = time.perf_counter()
-        result = await gateway.complete(ChatRequest.simple(PROMPT, feature="bench", max_tokens=64, timeout=30))
+        request = ChatRequest.simple(PROMPT, feature="bench", max_tokens=64, timeout=30, tools=TOOLS if tools else None)
+        result = await gateway.complete(request)
         router_only.append((time.perf_counter() - t0) * 1000.0 - in_adapter[-1])
-        return result.text
+        return result.tool_calls[0].arguments if tools else result.text
 
     return call, router_only
 
@@ -107,14 +121,24 @@ async def main(calls: int, warmup: int, audited: bool) -> dict[str, float | int 
             r.raise_for_status()
             return r.json()["choices"][0]["message"]["content"]
 
+        tool_payload = {**payload, "tools": TOOLS}
+
+        async def call_direct_tools() -> str:
+            r = await direct.post("/chat/completions", json=tool_payload)
+            r.raise_for_status()
+            return r.json()["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]
+
         config = ProviderConfig(
             name="fake", kind="openai_compatible", model="fake-model", endpoint=base,
             timeouts=Timeouts(connect=5, first_token=30, total=30),
         )
         gateway = Gateway([config], settings=GatewaySettings(), on_event=lambda e: None)
         call_sovereign, router_only = instrument(gateway, "fake")
-        clients: dict[str, Any] = {"direct": call_direct, "sovereign": call_sovereign}
-        only: dict[str, list[float]] = {"sovereign": router_only}
+        tools_gw = Gateway([config], settings=GatewaySettings(), on_event=lambda e: None)
+        call_sovereign_tools, router_only_tools = instrument(tools_gw, "fake", tools=True)
+        clients: dict[str, Any] = {"direct": call_direct, "sovereign": call_sovereign,
+                                   "direct_tools": call_direct_tools, "sovereign_tools": call_sovereign_tools}
+        only: dict[str, list[float]] = {"sovereign": router_only, "sovereign_tools": router_only_tools}
         if audited:
             from sovereign.audit import AuditWriter
             from sovereign.store.database import create_pool
@@ -150,7 +174,7 @@ async def main(calls: int, warmup: int, audited: bool) -> dict[str, float | int 
         clients["litellm"] = call_litellm
         for name, fn in clients.items():
             text = await fn()
-            assert text == "Hello from the fake LLM.", (name, text)
+            assert text == (TOOL_ARGS if name.endswith("_tools") else "Hello from the fake LLM."), (name, text)
         log(f"warm-up: {warmup} calls each")
         for _ in range(warmup):
             for fn in clients.values():
@@ -169,6 +193,7 @@ async def main(calls: int, warmup: int, audited: bool) -> dict[str, float | int 
                 await fn()
                 samples[name].append((time.perf_counter() - t0) * 1000.0)
         await gateway.aclose()
+        await tools_gw.aclose()
         await direct.aclose()
         audit_report: dict[str, int | bool] = {}
         if audit_db is not None:
@@ -216,6 +241,12 @@ async def main(calls: int, warmup: int, audited: bool) -> dict[str, float | int 
         # time in the gateway outside the provider adapter's HTTP call, measured per call (noise-free)
         "sovereign_router_only_p50_ms": round(statistics.median(router_only), 3),
         "sovereign_router_only_p99_ms": round(percentile(router_only, 99), 3),
+        # the same call offering a tool, answered with a tool call: overhead against a direct call with tools
+        "direct_tools_p50_ms": round(p50["direct_tools"], 3),
+        "sovereign_tools_overhead_p50_ms": round(p50["sovereign_tools"] - p50["direct_tools"], 3),
+        "sovereign_tools_overhead_p99_ms": round(p99["sovereign_tools"] - p99["direct_tools"], 3),
+        "sovereign_tools_router_only_p50_ms": round(statistics.median(router_only_tools), 3),
+        "sovereign_tools_router_only_p99_ms": round(percentile(router_only_tools, 99), 3),
         **extra,
         "litellm_version": importlib.metadata.version("litellm"),
     }

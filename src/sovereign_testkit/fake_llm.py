@@ -13,6 +13,9 @@ non-JSON body), ``stream_break`` (``chunks`` stream events, then a reset),
 ``stream_stall`` (headers and ``chunks`` events, default none, then
 nothing). Scripted steps are consumed by completion calls only; health
 checks (``GET .../models``) answer 200 unless the default mode is a failing one.
+Requests that offer ``tools`` get tool calls back, and requests ending with
+tool results get text quoting them, in both dialects and streamed too
+(``fake_llm_tools``; ``Step(tool_arguments=...)`` sets the arguments).
 
 Like a real model server it honours ``max_tokens`` (an answer longer than
 that many words is cut, with ``finish_reason`` ``length`` / ``stop_reason``
@@ -42,6 +45,8 @@ from collections import deque
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .fake_llm_tools import anthropic_plan, openai_plan
+
 MODES = (
     "fast", "slow", "rate_limited", "error", "unauthorized", "hang", "reset", "garbage", "stream_break", "stream_stall",
 )
@@ -62,6 +67,7 @@ class Step:
     retry_after: str | None = None  # the Retry-After header value for "rate_limited" / "error"
     text: str | None = None  # the answer; default: the server's ``reply``
     chunks: int | None = None  # stream events before the reset (stream_break, default 2) / stall (stream_stall, 0)
+    tool_arguments: dict[str, Any] | None = None  # arguments of the tool call made when tools are offered
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -232,14 +238,20 @@ class FakeLLM:
             extra = {"retry-after": step.retry_after} if step.retry_after is not None else {}
             await _send(writer, status, _error_body(status, anthropic), extra)
             return True
+        calls, quoted = (anthropic_plan if anthropic else openai_plan)(req, step.tool_arguments)
         text = self.reply if step.text is None else step.text
+        if quoted is not None and step.text is None:
+            text = quoted
+        if calls:
+            text = ""
         text, finish = _cut(text, req.get("max_tokens"))
         usage = (max(1, len(body) // 4), max(1, len(text.split())))
         if not stream:
             if mode == "garbage":
                 await _send(writer, 200, b"<html><body>502 Bad Gateway (proxy)</body></html>")
                 return True
-            message = _anthropic_message(text, model, usage, finish) if anthropic else _openai_message(text, model, usage, finish)
+            message = (_anthropic_message(text, model, usage, finish, calls) if anthropic
+                       else _openai_message(text, model, usage, finish, calls))
             payload = json.dumps(message).encode()
             if mode == "stream_break":  # a truncated body, then a reset
                 writer.write(_head(200, len(payload)) + payload[: len(payload) // 2])
@@ -251,7 +263,7 @@ class FakeLLM:
         if mode == "garbage":
             events = [b"data: {this is not json\n\n"]
         else:
-            events = (_anthropic_events if anthropic else _openai_events)(text, model, usage, req, finish)
+            events = (_anthropic_events if anthropic else _openai_events)(text, model, usage, req, finish, calls)
         cut = step.chunks if step.chunks is not None else (2 if mode == "stream_break" else 0)
         for i, event in enumerate(events):
             if i >= cut and mode == "stream_break":
@@ -383,16 +395,19 @@ def _pieces(text: str) -> list[str]:
     return [w if i == 0 else " " + w for i, w in enumerate(words)] if text else []
 
 
-def _openai_message(text: str, model: str, usage: tuple[int, int], finish: str = "stop") -> dict[str, Any]:
+def _openai_message(text: str, model: str, usage: tuple[int, int], finish: str = "stop", calls: list[Any] | None = None) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": text}
+    if calls:
+        message = {"role": "assistant", "content": None, "tool_calls": calls}
     return {
         "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()), "model": model,
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish}],
+        "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if calls else finish}],
         "usage": {"prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": sum(usage)},
     }
 
 
 def _openai_events(
-    text: str, model: str, usage: tuple[int, int], req: dict[str, Any], finish: str = "stop"
+    text: str, model: str, usage: tuple[int, int], req: dict[str, Any], finish: str = "stop", calls: list[Any] | None = None
 ) -> list[bytes]:
     def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
         doc = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "model": model,
@@ -401,17 +416,25 @@ def _openai_events(
 
     out = [chunk({"role": "assistant", "content": ""})]
     out += [chunk({"content": p}) for p in _pieces(text)]
-    out.append(chunk({}, finish))
+    for i, call in enumerate(calls or ()):  # as OpenAI streams them: id and name first, then argument pieces
+        fn = call["function"]
+        out.append(chunk({"tool_calls": [{"index": i, "id": call["id"], "type": "function",
+                                          "function": {"name": fn["name"], "arguments": ""}}]}))
+        args = fn["arguments"]
+        out += [chunk({"tool_calls": [{"index": i, "function": {"arguments": args[j:j + 8]}}]})
+                for j in range(0, len(args), 8)]
+    out.append(chunk({}, "tool_calls" if calls else finish))
     if (req.get("stream_options") or {}).get("include_usage"):
         u = {"prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": sum(usage)}
         out.append(b"data: " + json.dumps({"id": "chatcmpl-fake", "choices": [], "usage": u}).encode() + b"\n\n")
     return out + [b"data: [DONE]\n\n"]
 
 
-def _anthropic_message(text: str, model: str, usage: tuple[int, int], finish: str = "stop") -> dict[str, Any]:
+def _anthropic_message(text: str, model: str, usage: tuple[int, int], finish: str = "stop", calls: list[Any] | None = None) -> dict[str, Any]:
+    content = ([{"type": "text", "text": text}] if text or not calls else []) + list(calls or ())
     return {
         "id": "msg_fake", "type": "message", "role": "assistant", "model": model,
-        "content": [{"type": "text", "text": text}], "stop_reason": _STOP[finish], "stop_sequence": None,
+        "content": content, "stop_reason": "tool_use" if calls else _STOP[finish], "stop_sequence": None,
         "usage": {"input_tokens": usage[0], "output_tokens": usage[1]},
     }
 
@@ -420,7 +443,7 @@ _STOP = {"stop": "end_turn", "length": "max_tokens"}
 
 
 def _anthropic_events(
-    text: str, model: str, usage: tuple[int, int], req: dict[str, Any], finish: str = "stop"
+    text: str, model: str, usage: tuple[int, int], req: dict[str, Any], finish: str = "stop", calls: list[Any] | None = None
 ) -> list[bytes]:
     def ev(name: str, doc: dict[str, Any]) -> bytes:
         return f"event: {name}\ndata: ".encode() + json.dumps({"type": name, **doc}).encode() + b"\n\n"
@@ -432,10 +455,17 @@ def _anthropic_events(
         ev("ping", {}),
     ]
     out += [ev("content_block_delta", {"index": 0, "delta": {"type": "text_delta", "text": p}}) for p in _pieces(text)]
+    out.append(ev("content_block_stop", {"index": 0}))
+    for i, call in enumerate(calls or (), start=1):
+        args = json.dumps(call["input"])
+        out.append(ev("content_block_start", {"index": i, "content_block": {**call, "input": {}}}))
+        out += [ev("content_block_delta", {"index": i, "delta": {"type": "input_json_delta", "partial_json": args[j:j + 8]}})
+                for j in range(0, len(args), 8)]
+        out.append(ev("content_block_stop", {"index": i}))
     out += [
-        ev("content_block_stop", {"index": 0}),
         ev("message_delta", {
-            "delta": {"stop_reason": _STOP[finish], "stop_sequence": None}, "usage": {"output_tokens": usage[1]},
+            "delta": {"stop_reason": "tool_use" if calls else _STOP[finish], "stop_sequence": None},
+            "usage": {"output_tokens": usage[1]},
         }),
         ev("message_stop", {}),
     ]

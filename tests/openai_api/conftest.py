@@ -8,7 +8,7 @@ import openai
 import pytest
 
 from sovereign.audit import AuditWriter
-from sovereign.gateway import Gateway, ProviderConfig
+from sovereign.gateway import Gateway, MemoryCache, ProviderConfig
 from sovereign.gateway.config import EmbeddingSettings, GatewaySettings, RetrySettings, Timeouts
 from sovereign.gateway.residency import ResidencyPolicy
 from sovereign.settings import Settings
@@ -61,11 +61,13 @@ async def start(db_url: str, pool: Any) -> AsyncIterator[Callable[..., Awaitable
     """Start the service over ``configs``; ``embeddings`` names the embedding provider and model."""
     stack: list[Any] = []
 
-    async def go(configs: list[ProviderConfig], embeddings: EmbeddingSettings | None = None) -> Service:
+    async def go(
+        configs: list[ProviderConfig], embeddings: EmbeddingSettings | None = None, cache: MemoryCache | None = None
+    ) -> Service:
         audit = AuditWriter(pool, flush_interval_s=0.05)
         audit.start()
         settings = GatewaySettings(retry=RetrySettings(base_s=0.01, cap_s=0.02), embeddings=embeddings)
-        gateway = Gateway(configs, settings=settings, policy=ResidencyPolicy(RULES), on_event=audit)
+        gateway = Gateway(configs, settings=settings, policy=ResidencyPolicy(RULES), on_event=audit, cache=cache)
         app = create_app(Settings(database_url=db_url), run_worker=False, gateway=gateway)
         lifespan = app.router.lifespan_context(app)
         await lifespan.__aenter__()

@@ -102,7 +102,8 @@ async def test_keys_and_scopes(start, cloud: FakeLLM, local: FakeLLM) -> None:
         await only_local.chat.completions.create(model="cloud", **ask)
     assert e.value.code == "model_not_allowed"
     assert (await only_local.chat.completions.create(model="local-model", **ask)).choices[0].message.content == "Hello from here."
-    assert [m.id for m in (await only_local.models.list()).data] == ["local", "local-model"]
+    listed = (await only_local.models.list()).data
+    assert [(m.id, m.aliases) for m in listed] == [("local-model", ["local"])]  # type: ignore[attr-defined]
     with pytest.raises(openai.NotFoundError):
         await only_local.chat.completions.create(model="gpt-4o", **ask)
     fraud_only = svc.client(await svc.key(features=["fraud"]))
@@ -125,7 +126,7 @@ async def test_keys_and_scopes(start, cloud: FakeLLM, local: FakeLLM) -> None:
 async def test_the_key_data_class_is_enforced_by_residency(start, cloud: FakeLLM, local: FakeLLM) -> None:
     svc = await start([provider(cloud, "cloud", "US", 1), provider(local, "local", "local", 2)])
     hr = svc.client(await svc.key(data_class="hr_personal"))
-    assert [m.id for m in (await hr.models.list()).data] == ["local", "local-model"]
+    assert [m.id for m in (await hr.models.list()).data] == ["local-model"]
     with pytest.raises(openai.PermissionDeniedError) as e:
         await hr.chat.completions.create(model="cloud", messages=[{"role": "user", "content": "Appraisal of Jane"}])
     assert e.value.code == "policy_refused"
@@ -160,8 +161,8 @@ async def test_unsupported_requests_get_openai_shaped_400s(start, cloud: FakeLLM
     svc = await start([provider(cloud, "cloud", "US", 1)])
     client = svc.client(await svc.key())
     with pytest.raises(openai.BadRequestError) as e:
-        await client.chat.completions.create(model="cloud", messages=[{"role": "user", "content": "x"}], n=2)
-    assert e.value.code == "unsupported_parameter"
+        await client.chat.completions.create(model="cloud", messages=[{"role": "user", "content": "x"}], n=9)
+    assert e.value.code == "unsupported_parameter" and e.value.param == "n"
     with pytest.raises(openai.BadRequestError) as e:
         await client.chat.completions.create(model="cloud", messages=[])
     assert e.value.code == "invalid_request"

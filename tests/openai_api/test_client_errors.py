@@ -56,7 +56,7 @@ async def test_an_invalid_json_schema_is_a_400_and_reaches_no_provider(start, cl
         with pytest.raises(openai.BadRequestError) as info:
             await client.chat.completions.create(model="cloud", messages=[{"role": "user", "content": "Hi"}],
                                                  response_format=bad)
-        assert info.value.body["code"] == "invalid_request_error" and "schema" in info.value.body["message"]
+        assert info.value.body["code"] == "invalid_schema" and "schema" in info.value.body["message"]
     assert cloud.completions() == [] and _breakers(svc) == {"cloud": "closed"}
 
 

@@ -71,6 +71,8 @@ def row_for(event: Event, at: datetime) -> dict[str, Any] | None:
             stream=bool(event.stream), redactions={str(k): int(v) for k, v in event.redactions.items()},
             flags=list(event.flags),
         )
+        if event.tools_offered or event.tools_called:  # names only, never arguments or results
+            row["detail"] = {"tools_offered": list(event.tools_offered), "tools_called": list(event.tools_called)}
     elif isinstance(event, OverrideChanged):
         row.update(kind="override", feature=event.target if event.name == "force_degraded" else "",
                    provider=event.target if event.name != "force_degraded" else "",

@@ -37,13 +37,17 @@ def create(
     data_class: str = typer.Option("public", "--data-class", help="the data class every request on this key carries"),
     features: Optional[str] = typer.Option(None, help="comma-separated features, e.g. gateway,fraud (default: all)"),
     rate: int = typer.Option(60, min=0, help="requests per minute (0: unlimited)"),
+    cache_sampled: bool = typer.Option(
+        False, "--cache-sampled", help="answer sampled requests (temperature > 0, no seed) from the response cache too"
+    ),
 ) -> None:
     """Create a key and print it: this is the only time the full key is shown."""
 
     async def go() -> None:
         async with repository() as keys:
             key, secret = await keys.create(
-                name, models=_split(models), data_class=data_class, features=_split(features), rate_per_minute=rate
+                name, models=_split(models), data_class=data_class, features=_split(features), rate_per_minute=rate,
+                cache_sampled=cache_sampled,
             )
         console.print(f"created key {key.id} ({key.name}); store it now, it is not shown again:", style="bold")
         print(secret)

@@ -18,7 +18,7 @@ import time
 from dataclasses import asdict
 from typing import Any, Callable, Protocol, runtime_checkable
 
-from .types import ChatRequest, ChatResult, Usage
+from .types import ChatRequest, ChatResult, ToolCall, Usage
 
 
 @runtime_checkable
@@ -28,12 +28,19 @@ class ResponseCache(Protocol):
     async def put(self, key: str, result: ChatResult, ttl: float) -> None: ...
 
 
+def _message(m: Any) -> list[Any]:
+    doc: list[Any] = [m.role, m.content]
+    if m.tool_calls or m.tool_call_id or m.images:  # plain messages keep the keys they always had
+        doc += [[[t.id, t.name, t.arguments] for t in m.tool_calls], m.tool_call_id, list(m.images)]
+    return doc
+
+
 def cache_key(request: ChatRequest, provider_model_version: str) -> str:
     """A stable hex digest of the request's answer-shaping content."""
-    doc = {
+    doc: dict[str, Any] = {
         "v": 1,
         "model_version": provider_model_version,
-        "messages": [[m.role, m.content] for m in request.messages],
+        "messages": [_message(m) for m in request.messages],
         "max_tokens": request.max_tokens,
         "temperature": request.temperature,
         "stop": request.stop or [],
@@ -41,6 +48,12 @@ def cache_key(request: ChatRequest, provider_model_version: str) -> str:
         "json_mode": request.json_mode,
         "model": request.model,
     }
+    extra = {
+        "tools": request.tools, "tool_choice": request.tool_choice, "parallel_tool_calls": request.parallel_tool_calls,
+        "top_p": request.top_p, "seed": request.seed, "presence_penalty": request.presence_penalty,
+        "frequency_penalty": request.frequency_penalty,
+    }
+    doc.update({k: v for k, v in extra.items() if v is not None})  # absent knobs keep old keys valid
     raw = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
@@ -52,6 +65,7 @@ def result_to_dict(result: ChatResult) -> dict[str, Any]:
 def result_from_dict(data: dict[str, Any]) -> ChatResult:
     data = dict(data)
     data["usage"] = Usage(**data.get("usage") or {})
+    data["tool_calls"] = [ToolCall(**t) for t in data.get("tool_calls") or []]
     return ChatResult(**data)
 
 

@@ -51,6 +51,10 @@ class ProviderConfig(BaseModel):
     pricing: Pricing = Field(default_factory=Pricing)
     max_retries: int = 2
     enabled: bool = True
+    # what the model accepts (``/v1/models`` reports it; requests needing more are not sent here)
+    tools: bool = True  # function calling
+    vision: bool = False  # image parts in user messages
+    context_length: int | None = None  # tokens; embedded: n_ctx
     # embedded only: a model id from the catalogue (`sovereign models list`) or a GGUF path
     model_path: str | None = None
     n_ctx: int = 4096

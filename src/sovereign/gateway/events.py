@@ -26,7 +26,8 @@ class CallFinished:
     restored); both are empty when nothing was sent or received.
     ``redactions`` counts what was redacted, by kind; ``flags`` names what
     shaped the call: ``trial`` (degraded-mode trial), ``force_provider``,
-    ``force_degraded``, ``pin_model``.
+    ``force_degraded``, ``pin_model``. ``tools_offered``/``tools_called`` name the
+    functions the request offered and the answer asked for (names only).
     """
 
     feature: str
@@ -46,6 +47,8 @@ class CallFinished:
     response_sha256: str = ""
     redactions: Mapping[str, int] = field(default_factory=dict)
     flags: tuple[str, ...] = ()
+    tools_offered: tuple[str, ...] = ()  # tool names only: arguments and results are never in an event
+    tools_called: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

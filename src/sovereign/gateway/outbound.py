@@ -23,7 +23,8 @@ from .events import Emitter
 from .ratelimit import estimate_tokens
 from .route import Route
 from .structured import parse_output
-from .types import ChatRequest, Completion, ProviderError, StreamChunk, Usage
+from .tools import check_calls
+from .types import ChatRequest, Completion, ProviderError, StreamChunk, ToolCall, Usage
 
 log = logging.getLogger("sovereign.gateway")
 
@@ -50,8 +51,30 @@ def digest_messages(request: ChatRequest) -> str:
         h.update(m.role.encode())
         h.update(b"\x00")
         h.update(m.content.encode("utf-8", "surrogatepass"))
+        for t in m.tool_calls:  # tool calls and results count as sent text too (absent: the old digest)
+            h.update(b"\x1f" + t.id.encode() + b"\x00" + t.name.encode() + b"\x00")
+            h.update(t.arguments.encode("utf-8", "surrogatepass"))
+        if m.tool_call_id:
+            h.update(b"\x1d" + m.tool_call_id.encode())
+        for url in m.images:
+            h.update(b"\x1c" + url.encode("utf-8", "surrogatepass"))
         h.update(b"\x1e")
     return h.hexdigest()
+
+
+def redactable_texts(request: ChatRequest) -> list[str]:
+    """What redaction covers: every message's content (tool results included), then every tool call's arguments.
+
+    A request with images cannot be redacted (raises ``ValueError``): nothing is sent in redacted form then."""
+    if any(m.images for m in request.messages):
+        raise ValueError("images cannot be redacted")
+    return [m.content for m in request.messages] + [t.arguments for m in request.messages for t in m.tool_calls]
+
+
+def restore_tool_calls(calls: list[ToolCall], restorer: Restorer | None) -> list[ToolCall]:
+    if restorer is None or not calls:
+        return calls
+    return [replace(t, arguments=restorer.restore_json_text(t.arguments)) for t in calls]
 
 
 def digest_text(text: str) -> str:
@@ -73,8 +96,15 @@ class Outbound:
 
     @classmethod
     def redacted(cls, request: ChatRequest, texts: list[str], counts: Mapping[str, int], restorer: Restorer) -> "Outbound":
-        """``request`` with its message contents replaced by ``texts`` (and no record attached)."""
-        messages = [replace(m, content=t) for m, t in zip(request.messages, texts, strict=True)]
+        """``request`` with its texts (``redactable_texts`` order) replaced by ``texts`` (and no record attached)."""
+        it = iter(texts)
+        messages = [replace(m, content=next(it)) for m in request.messages]
+        messages = [
+            replace(m, tool_calls=tuple(replace(t, arguments=next(it)) for t in m.tool_calls)) if m.tool_calls else m
+            for m in messages
+        ]
+        if next(it, None) is not None:
+            raise ValueError("more redacted texts than the request holds")
         return cls(replace(request, messages=messages, record=None), REDACTED, redactions=counts, restorer=restorer)
 
     @property
@@ -116,17 +146,30 @@ async def shape_for(
 
 async def complete_plain(out: Outbound, route: Route, request: ChatRequest, timeout: float) -> tuple[Completion, None, str]:
     completion = await route.provider.complete(request, timeout=timeout)
+    return _plain(out, route, request, completion)
+
+
+def _plain(out: Outbound, route: Route, request: ChatRequest, completion: Completion) -> tuple[Completion, None, str]:
     _settle(route, request, completion.usage)
-    received = digest_text(completion.text)
+    check_calls(completion.tool_calls, request, route.name)
+    received = digest_text(completion.text + _calls_text(completion.tool_calls))
     if out.restorer is not None:
-        completion = replace(completion, text=out.restorer.restore(completion.text))
+        completion = replace(completion, text=out.restorer.restore(completion.text),
+                             tool_calls=restore_tool_calls(completion.tool_calls, out.restorer))
     return completion, None, received
+
+
+def _calls_text(calls: list[ToolCall]) -> str:
+    """Tool calls as hashed in ``response_sha256`` (nothing when there are none: the old digest)."""
+    return "".join(f"\x1f{t.id}\x00{t.name}\x00{t.arguments}" for t in calls)
 
 
 async def complete_structured(
     out: Outbound, route: Route, request: ChatRequest, timeout: float
 ) -> tuple[Completion, Any, str]:
     completion = await route.provider.complete(request, timeout=timeout)
+    if completion.tool_calls:  # the model asked for a tool first: there is no answer to parse yet
+        return _plain(out, route, request, completion)
     _settle(route, request, completion.usage)
     received = digest_text(completion.text)
     parsed = parse_output(completion.text, request, provider=route.name)
@@ -159,7 +202,7 @@ async def open_stream(
 ) -> tuple[AsyncIterator[StreamChunk], StreamChunk, Received]:
     """Open the provider's stream and wait for its first chunk (a failure here fails over)."""
     received = Received()
-    chunks = _restoring(route.provider.stream(request, timeout=timeout), out.restorer, received)
+    chunks = _restoring(route.provider.stream(request, timeout=timeout), out.restorer, received, request, route.name)
     try:
         first = await anext(chunks)
     except StopAsyncIteration:
@@ -171,21 +214,27 @@ async def open_stream(
 
 
 async def _restoring(
-    chunks: AsyncIterator[StreamChunk], restorer: Restorer | None, received: Received
+    chunks: AsyncIterator[StreamChunk], restorer: Restorer | None, received: Received, request: ChatRequest,
+    provider: str,
 ) -> AsyncIterator[StreamChunk]:
-    """The provider's chunks, placeholders restored; a token split across chunks is held until whole."""
+    """The provider's chunks, placeholders restored; a token split across chunks is held until whole.
+    Tool calls are checked against the offered tools (before restoring, as the provider wrote them)."""
     pending = restorer.stream() if restorer is not None else None
     try:
         async for chunk in chunks:
+            check_calls(chunk.tool_calls, request, provider)
             if chunk.text:
                 received.parts.append(chunk.text)
+            if chunk.tool_calls:
+                received.parts.append(_calls_text(chunk.tool_calls))
             if pending is None:
                 yield chunk
                 continue
             text = pending.feed(chunk.text) if chunk.text else ""
-            if chunk.finish_reason is not None:
+            if chunk.finish_reason is not None or chunk.tool_calls:
                 text += pending.flush()
-            if text or chunk.finish_reason is not None or chunk.usage is not None:
-                yield replace(chunk, text=text)
+            calls = restore_tool_calls(chunk.tool_calls, restorer)
+            if text or calls or chunk.finish_reason is not None or chunk.usage is not None:
+                yield replace(chunk, text=text, tool_calls=calls)
     finally:
         await chunks.aclose()  # type: ignore[attr-defined]

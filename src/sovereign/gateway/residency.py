@@ -25,7 +25,7 @@ from typing import Any, Mapping, Sequence
 from sovereign.privacy import Redactor
 
 from .config import ProviderConfig, ResidencyRule
-from .outbound import RAW, REDACTED, Outbound
+from .outbound import RAW, REDACTED, Outbound, redactable_texts
 from .types import HR_PERSONAL, PUBLIC, ChatRequest
 
 LOCAL = "local"
@@ -86,7 +86,7 @@ class ResidencyPolicy:
             return Outbound(request)
         if form != REDACTED:
             raise ValueError(f"no provider may receive {request.data_class!r} data in form {form!r}")
-        redacted = await self.redactor.aredact([m.content for m in request.messages], request.record)
+        redacted = await self.redactor.aredact(redactable_texts(request), request.record)
         return Outbound.redacted(request, redacted.texts, redacted.counts, redacted.placeholders)
 
     def describe(self) -> dict[str, dict[str, list[str]]]:

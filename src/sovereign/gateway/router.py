@@ -39,6 +39,7 @@ from .ratelimit import RateLimiter
 from .registry import build_provider
 from .route import Route
 from .structured import schema_problem, wants_json, with_instructions
+from .tools import capable, has_images, tool_names, uses_tools
 from .types import CLIENT_REASONS, ChatRequest, ChatResult, GatewayError, Provider, ProviderError, StreamChunk, Usage
 
 log = logging.getLogger("sovereign.gateway")
@@ -157,6 +158,7 @@ class Gateway:
             raise
         route, (chunks, chunk, received), t0, _ = opened
         parts: list[str] = []
+        calls: list[Any] = []
         usage = Usage()
         ended = False
         finish = "stop"
@@ -164,6 +166,7 @@ class Gateway:
             while True:
                 if chunk.text:
                     parts.append(chunk.text)
+                calls += chunk.tool_calls
                 if chunk.usage is not None:
                     usage = chunk.usage
                 yield chunk
@@ -196,6 +199,7 @@ class Gateway:
         route.breaker.record_success()
         route.latency.record((time.monotonic() - t0) * 1000.0)
         result = self._result(route, request, "".join(parts), usage, start, call.attempts, None, finish_reason=finish)
+        result.tool_calls = calls
         self._finish(request, start, "ok", result, (), trial=trial, stream=True, shaped=shaped, received=received.sha256())
 
     # --- state for operators ------------------------------------------------
@@ -293,6 +297,8 @@ class Gateway:
         allowed = local_only_guard(request, self._policy.filter(request, self._configs))
         if request.providers is not None:
             allowed = [c for c in allowed if c.name in request.providers]
+        if uses_tools(request) or has_images(request):
+            allowed = [c for c in allowed if capable(c, request)]
         forced = self.overrides.forced_provider
         routes = self._routes
         found = [routes[c.name] for c in allowed if c.name in routes and (forced is None or c.name == forced)]
@@ -305,10 +311,10 @@ class Gateway:
         """The result and the sha256 of the text the provider returned."""
         routes = self._routes_for(request)
         key = None
-        if self._cache is not None and request.data_class in self._cache_classes:
+        if self._cache is not None and request.data_class in self._cache_classes and request.cache_write:
             first = next((r for r in routes if not r.is_open), routes[0])
             key = cache_key(request, self._version(first))
-            hit = await self._cache_get(key)
+            hit = await self._cache_get(key) if request.cache_read else None
             if hit is not None:
                 hit = replace(hit, cached=True, attempts=0, latency_ms=(time.monotonic() - start) * 1000.0)
                 return hit, digest_text(hit.text)
@@ -322,6 +328,7 @@ class Gateway:
             route, request, completion.text, completion.usage, start, call.attempts, parsed, completion.model,
             finish_reason=completion.finish_reason or "stop",
         )
+        result.tool_calls = completion.tool_calls
         if key is not None:
             await self._cache_put(cache_key(request, result.model_version), result)
         return result, received
@@ -419,6 +426,7 @@ class Gateway:
                 request.feature, request.data_class, outcome, result.provider, result.jurisdiction, result.model,
                 result.model_version, result.latency_ms, u.input_tokens, u.output_tokens, result.cached,
                 result.attempts, stream, sent, received, redactions, self.overrides.flags(trial, result.provider),
+                tool_names(request.tools), tuple(t.name for t in result.tool_calls),
             )
             count = count and not result.cached
         else:
@@ -429,6 +437,7 @@ class Gateway:
                 route.config.model if route else "", self._version(route) if route else "",
                 (time.monotonic() - start) * 1000.0, 0, 0, False, attempts or len(errors), stream,
                 sent, received, redactions, self.overrides.flags(trial, last, request.feature if outcome == "degraded" else None),
+                tool_names(request.tools),
             )
         self._emit(event)
         if count:

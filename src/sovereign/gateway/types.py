@@ -18,13 +18,28 @@ PUBLIC = "public"
 CUSTOMER_PERSONAL = "customer_personal"
 HR_PERSONAL = "hr_personal"
 
-Role = Literal["system", "user", "assistant"]
+Role = Literal["system", "user", "assistant", "tool"]
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    """A function call the model asked for: ``arguments`` is the JSON text of its arguments."""
+
+    id: str
+    name: str
+    arguments: str
 
 
 @dataclass(frozen=True, slots=True)
 class Message:
+    """One chat message. ``tool_calls`` on an assistant turn, ``tool_call_id`` on a ``tool`` result,
+    ``images`` (https or data URLs) on a user turn for vision-capable providers."""
+
     role: Role
     content: str
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str | None = None
+    images: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -51,6 +66,17 @@ class ChatRequest:
     metadata: dict[str, Any] = field(default_factory=dict)
     providers: tuple[str, ...] | None = None  # only these providers (by name) may answer; None: any allowed
     lane: str = "background"  # admission: "interactive" (checkout), "background" (jobs) or "api" (/v1)
+    # function calling (OpenAI shape): [{"type": "function", "function": {"name", "description", "parameters"}}]
+    tools: list[dict[str, Any]] | None = None
+    tool_choice: Any = None  # "auto" | "none" | "required" | {"type": "function", "function": {"name": ...}}
+    parallel_tool_calls: bool | None = None
+    # sampling knobs passed to providers that take them
+    top_p: float | None = None
+    seed: int | None = None
+    presence_penalty: float | None = None
+    frequency_penalty: float | None = None
+    cache_read: bool = True  # False: never answered from the response cache (it may still be stored)
+    cache_write: bool = True
 
     @classmethod
     def simple(
@@ -78,15 +104,19 @@ class Completion:
     usage: Usage = field(default_factory=Usage)
     model: str = ""
     finish_reason: str = "stop"
+    tool_calls: list[ToolCall] = field(default_factory=list)
 
 
 @dataclass(slots=True)
 class StreamChunk:
-    """One piece of a streamed answer. The last chunk has ``finish_reason`` set."""
+    """One piece of a streamed answer. The last chunk has ``finish_reason`` set.
+
+    Tool calls arrive whole (adapters gather a provider's argument deltas), each in one chunk."""
 
     text: str = ""
     finish_reason: str | None = None
     usage: Usage | None = None
+    tool_calls: list[ToolCall] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -103,6 +133,7 @@ class ChatResult:
     cached: bool = False
     parsed: Any = None  # the validated JSON object when a schema or json_mode was asked for
     attempts: int = 1
+    tool_calls: list[ToolCall] = field(default_factory=list)
     finish_reason: str = "stop"  # "length" when max_tokens cut the answer
 
 

@@ -74,6 +74,7 @@ class GenerationResult:
     prompt_tokens: int
     completion_tokens: int
     seconds: float  # time spent running (not waiting)
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)  # OpenAI shape, argument pieces joined
 
 
 @dataclass(slots=True)
@@ -318,7 +319,7 @@ class LlamaRuntime:
 class _Collector:
     """The per-chunk callback llama.cpp calls on the worker thread. Returning True stops generation."""
 
-    __slots__ = ("gen", "pieces", "finish_reason", "usage", "error", "stopped_for")
+    __slots__ = ("gen", "pieces", "finish_reason", "usage", "error", "stopped_for", "calls")
 
     def __init__(self, gen: Generation) -> None:
         self.gen = gen
@@ -327,6 +328,7 @@ class _Collector:
         self.usage: dict[str, Any] | None = None
         self.error: Exception | None = None
         self.stopped_for: str | None = None
+        self.calls: dict[int, dict[str, Any]] = {}
 
     def __call__(self, chunk: Any) -> bool:
         try:
@@ -343,7 +345,15 @@ class _Collector:
         if chunk.get("usage"):
             self.usage = chunk["usage"]
         for choice in chunk.get("choices") or ():
-            text = (choice.get("delta") or {}).get("content")
+            delta = choice.get("delta") or {}
+            for d in delta.get("tool_calls") or ():
+                call = self.calls.setdefault(int(d.get("index", 0)), {"id": "", "type": "function",
+                                                                      "function": {"name": "", "arguments": ""}})
+                call["id"] = d.get("id") or call["id"]
+                fn = d.get("function") or {}
+                call["function"]["name"] = call["function"]["name"] or fn.get("name") or ""
+                call["function"]["arguments"] += fn.get("arguments") or ""
+            text = delta.get("content")
             if text:
                 self.pieces.append(text)
                 if self.gen.on_text is not None:
@@ -364,6 +374,7 @@ class _Collector:
             prompt_tokens=int(usage.get("prompt_tokens", 0)),
             completion_tokens=int(usage.get("completion_tokens", len(self.pieces))),
             seconds=seconds,
+            tool_calls=[self.calls[i] for i in sorted(self.calls)],
         )
 
 

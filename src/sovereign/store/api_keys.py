@@ -3,7 +3,8 @@
 A key looks like ``sk-sov-<id>-<secret>``. Only sha256(key) is stored; the
 full key is shown once, at creation. Scopes: the models a key may use (empty
 = all), the data class its requests carry, the features it may call (empty =
-all), and its own requests-per-minute limit.
+all), its own requests-per-minute limit, and whether sampled requests may be
+answered from the response cache (``cache_sampled``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class ApiKey:
     features: tuple[str, ...]
     rate_per_minute: int
     revoked: bool = False
+    cache_sampled: bool = False  # sampled requests (temperature > 0, no seed) may be answered from the cache
 
     def allows_model(self, model: str) -> bool:
         return not self.models or model in self.models
@@ -53,6 +55,7 @@ def _from_row(r: asyncpg.Record) -> ApiKey:
         features=tuple(r["features"]),
         rate_per_minute=r["rate_per_minute"],
         revoked=r["revoked_at"] is not None,
+        cache_sampled=bool(r["cache_sampled"]),
     )
 
 
@@ -99,14 +102,15 @@ class ApiKeyRepository:
         data_class: str = "public",
         features: list[str] | None = None,
         rate_per_minute: int = 60,
+        cache_sampled: bool = False,
     ) -> tuple[ApiKey, str]:
         """Create a key; returns it and the full secret key (shown once, never stored)."""
         key_id = secrets.token_hex(4)
         full = f"{PREFIX}{key_id}-{secrets.token_urlsafe(24)}"
         r = await self.pool.fetchrow(
-            "INSERT INTO sovereign_api_keys (id, name, secret_hash, models, data_class, features, rate_per_minute) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *",
-            key_id, name, _hash(full), models or [], data_class, features or [], rate_per_minute,
+            "INSERT INTO sovereign_api_keys (id, name, secret_hash, models, data_class, features, rate_per_minute, "
+            "cache_sampled) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *",
+            key_id, name, _hash(full), models or [], data_class, features or [], rate_per_minute, cache_sampled,
         )
         return _from_row(r), full
 

@@ -13,7 +13,7 @@ from sovereign import __version__, looplag
 from sovereign.gateway import Gateway
 from sovereign.runtime import Runtime, open_runtime
 from sovereign.settings import Settings, get_settings
-from sovereign.web import assistants_api, errors, fraud_api, health, openai_api, webhooks
+from sovereign.web import assistants_api, errors, fraud_api, health, openai_api, responses_api, webhooks
 from sovereign.web import console, metrics_api, ops_api
 from sovereign.web.limits import RequestLimitsMiddleware
 from sovereign.web.middleware import RequestContextMiddleware
@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = True, gat
     app.include_router(health.router)
     app.include_router(webhooks.router)
     app.include_router(openai_api.router)
+    app.include_router(responses_api.router)
     app.include_router(fraud_api.router)
     app.include_router(assistants_api.router)
     app.include_router(metrics_api.router)

@@ -33,23 +33,34 @@ def error_response(status: int, message: str, code: str | None = None, headers: 
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, message: str, code: str | None = None, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, status: int, message: str, code: str | None = None, headers: dict[str, str] | None = None,
+        param: str | None = None,
+    ) -> None:
         super().__init__(message)
-        self.status, self.message, self.code, self.headers = status, message, code, headers
+        self.status, self.message, self.code, self.headers, self.param = status, message, code, headers, param
+
+
+def noted(request: Request, code: str | None) -> None:
+    """Keep the error code for the access log line (``middleware`` writes it beside the status)."""
+    request.scope.setdefault("state", {})["error_code"] = code or "error"
 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
-    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return error_response(exc.status, exc.message, exc.code, exc.headers)
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        noted(request, exc.code)
+        return error_response(exc.status, exc.message, exc.code, exc.headers, param=exc.param)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        noted(request, "not_found" if exc.status_code == 404 else "http_error")
         return error_response(exc.status_code, str(exc.detail), None, getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
         msg = f"{where}: {first.get('msg', 'invalid request')}" if where else first.get("msg", "invalid request")
-        return error_response(400, msg, "invalid_request")
+        noted(request, "invalid_request")
+        return error_response(400, msg, "invalid_request", param=where or None)

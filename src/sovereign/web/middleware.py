@@ -69,11 +69,14 @@ class RequestContextMiddleware:
                 await _reject_too_large(send, limit, rid)
         finally:
             if scope.get("path") not in ("/healthz", "/metrics"):
-                log.info(
-                    "%s %s %s %.1fms",
+                status = status_holder["status"] or 413
+                code = (scope.get("state") or {}).get("error_code") or ("body_too_large" if status == 413 else "")
+                log.info(  # a 4xx/5xx carries its error code: "POST /v1/chat/completions 400 invalid_schema 0.8ms"
+                    "%s %s %s%s %.1fms",
                     scope.get("method"),
                     truncate(scope.get("path") or "", MAX_LOGGED_PATH),
-                    status_holder["status"] or 413,
+                    status,
+                    f" {code}" if status >= 400 and code else "",
                     (time.perf_counter() - start) * 1000,
                 )
             correlation_id.reset(token)

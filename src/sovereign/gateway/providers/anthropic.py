@@ -2,16 +2,19 @@
 
 ``endpoint`` is the API root (default ``https://api.anthropic.com``; a
 trailing ``/v1`` is accepted). There is no native JSON-schema parameter
-here, so the router spells the schema out in the system prompt.
+here, so the router spells the schema out in the system prompt. Tools and
+images are mapped by ``anthropic_tools``.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any, AsyncIterator
 
 from ..config import ProviderConfig
 from ..types import ChatRequest, Completion, ProviderError, StreamChunk, Usage
 from ._http import HTTPProvider, bad_response, resolve_api_key, truncated
+from .anthropic_tools import messages, tool_calls, tool_fields
 
 DEFAULT_ENDPOINT = "https://api.anthropic.com"
 API_VERSION = "2023-06-01"
@@ -44,9 +47,12 @@ class AnthropicProvider(HTTPProvider):
         body: dict[str, Any] = {
             "model": request.model or self.config.model,
             "max_tokens": request.max_tokens,
-            "messages": [{"role": m.role, "content": m.content} for m in request.messages if m.role != "system"],
+            "messages": messages(request),
             "temperature": request.temperature,
+            **tool_fields(request),
         }
+        if request.top_p is not None:
+            body["top_p"] = request.top_p
         if system:
             body["system"] = system
         if request.stop:
@@ -67,6 +73,7 @@ class AnthropicProvider(HTTPProvider):
                 usage=Usage(int(usage.get("input_tokens") or 0), int(usage.get("output_tokens") or 0)),
                 model=str(data.get("model") or self.config.model),
                 finish_reason=_STOP.get(data.get("stop_reason") or "end_turn", str(data.get("stop_reason"))),
+                tool_calls=tool_calls(data["content"]),
             )
         except (KeyError, TypeError, AttributeError, ValueError) as e:
             raise bad_response(self.name, f"unexpected message shape ({e!r})") from None
@@ -75,6 +82,7 @@ class AnthropicProvider(HTTPProvider):
         usage = Usage()
         finish: str | None = None
         stopped = False
+        uses: dict[int, dict[str, Any]] = {}  # content block index -> tool_use being streamed
         events = self.sse("/v1/messages", self.body(request, stream=True), timeout)
         try:
             async for ev in events:
@@ -86,6 +94,12 @@ class AnthropicProvider(HTTPProvider):
                         if text:
                             ev.stream.first()
                             yield StreamChunk(text=text)
+                        if data["delta"].get("type") == "input_json_delta":
+                            ev.stream.first()
+                            uses[int(data["index"])]["json"] += data["delta"].get("partial_json") or ""
+                    elif kind == "content_block_start" and data["content_block"].get("type") == "tool_use":
+                        ev.stream.first()
+                        uses[int(data["index"])] = {**data["content_block"], "json": ""}
                     elif kind == "message_start":
                         u = data["message"].get("usage") or {}
                         usage.input_tokens = int(u.get("input_tokens") or 0)
@@ -109,6 +123,12 @@ class AnthropicProvider(HTTPProvider):
             await events.aclose()
         if not stopped and finish is None:
             raise truncated(self.name)
+        if uses:
+            try:
+                blocks = [{**u, "input": json.loads(u["json"] or "{}")} for _, u in sorted(uses.items())]
+            except ValueError:
+                raise bad_response(self.name, "a streamed tool_use input is not JSON") from None
+            yield StreamChunk(tool_calls=tool_calls(blocks))
         yield StreamChunk(finish_reason=finish or "stop", usage=usage)
 
     def _error_event(self, data: dict[str, Any]) -> ProviderError:

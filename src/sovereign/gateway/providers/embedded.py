@@ -8,7 +8,9 @@ every failure to a ``ProviderError``.
 Configuration (``[[providers]]`` with ``kind = "embedded"``): ``model`` or
 ``model_path`` is a catalogue id or a GGUF path; ``model_version = "sha256:<hex>"``
 pins a user-supplied file (otherwise it is pinned on first use); ``n_ctx`` and
-``n_threads`` (default: every core) tune the runtime.
+``n_threads`` (default: every core) tune the runtime. Tools are served by
+llama.cpp's jinja chat template (``use_jinja``, on by default), which parses
+the model's tool-call syntax into OpenAI ``tool_calls``.
 
 A request whose ``model`` names another catalogue model or GGUF file (a model
 release pinned through the fleet-wide overrides, or a rollback) switches the
@@ -22,12 +24,14 @@ from __future__ import annotations
 import asyncio
 import time
 from concurrent.futures import Future
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, AsyncIterator
 
 from sovereign.gateway.config import ProviderConfig
 from sovereign.gateway.providers._http import is_context_overflow
-from sovereign.gateway.types import ChatRequest, Completion, ProviderError, StreamChunk, Usage
+from sovereign.gateway.providers.openai_shape import calls_in_text, message_dict, parse_tool_calls, sampling_fields
+from sovereign.gateway.types import ChatRequest, Completion, Message, ProviderError, StreamChunk, Usage
 from sovereign.models.catalogue import LocalModel, ModelSpec, UnknownModel, resolve
 from sovereign.models.errors import ModelError, ModelNotInstalled
 from sovereign.models.install import ensure
@@ -46,6 +50,44 @@ from sovereign.models.runtime import (
 __all__ = ["EmbeddedProvider"]
 
 _DONE = object()
+_ANSWER = "Answer the question above from these results, in plain text."
+
+
+def _offered(request: ChatRequest) -> list[dict[str, Any]] | None:
+    """The tools the model is really offered (none after ``tool_choice: "none"`` or once results are in)."""
+    if request.tool_choice == "none" or (request.messages and request.messages[-1].role == "tool"):
+        return None
+    return request.tools
+
+
+def spell_out_tool_results(request: ChatRequest) -> ChatRequest:
+    """A conversation that ends with tool results, as the small local model answers it best.
+
+    Given the tool exchange in its chat template's own syntax, a 0.5B model
+    tends to repeat the call instead of answering; given the calls and their
+    results as plain text, and no tools, it answers from them. So the
+    embedded model answers from tool results; it does not chain a second call."""
+    if not request.messages or request.messages[-1].role != "tool":
+        return request
+    calls = {t.id: t for m in request.messages for t in m.tool_calls}
+    out: list[Message] = []
+    lines: list[str] = []
+    for m in request.messages:
+        if m.role == "tool":
+            t = calls.get(m.tool_call_id or "")
+            what = f"The tool {t.name} was called with {t.arguments}" if t else "A tool was called"
+            lines.append(f"{what} and returned: {m.content}")
+            continue
+        if lines:
+            out.append(Message("user", "\n".join([*lines, _ANSWER])))
+            lines = []
+        if m.tool_calls:
+            if m.content:
+                out.append(Message("assistant", m.content))
+            continue
+        out.append(m)
+    out.append(Message("user", "\n".join([*lines, _ANSWER])))
+    return replace(request, messages=out, tools=None, tool_choice=None, parallel_tool_calls=None)
 
 
 def _pin(model_version: str) -> str | None:
@@ -140,10 +182,12 @@ class EmbeddedProvider:
     # -- requests -----------------------------------------------------------------------
 
     def _body(self, request: ChatRequest) -> dict[str, Any]:
+        request = spell_out_tool_results(request)
         body: dict[str, Any] = {
-            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+            "messages": [message_dict(m) for m in request.messages],
             "max_tokens": request.max_tokens,
             "temperature": request.temperature,
+            **sampling_fields(request),
             "stream": True,  # always: the per-token callback is how a deadline stops generation
             "stream_options": {"include_usage": True},
             "cache_prompt": True,
@@ -194,7 +238,7 @@ class EmbeddedProvider:
             raise
         except Exception as exc:
             raise self._translate(exc) from exc
-        return self._completion(result)
+        return self._completion(result, request)
 
     async def stream(self, request: ChatRequest, *, timeout: float) -> AsyncIterator[StreamChunk]:
         loop = asyncio.get_running_loop()
@@ -206,7 +250,8 @@ class EmbeddedProvider:
             except RuntimeError:  # the loop is gone; nobody is listening
                 pass
 
-        gen, deadline = self._submit(request, timeout, on_text=push)
+        held = bool(_offered(request))  # a tool call may come as plain JSON text: decide at the end
+        gen, deadline = self._submit(request, timeout, on_text=None if held else push)
         gen.future.add_done_callback(lambda _f: push(_DONE))
         finished = False
         try:
@@ -224,7 +269,10 @@ class EmbeddedProvider:
             except Exception as exc:
                 raise self._translate(exc) from exc
             finished = True
-            yield StreamChunk(finish_reason=result.finish_reason,
+            done = self._completion(result, request)
+            if (held and done.text) or done.tool_calls:
+                yield StreamChunk(text=done.text if held else "", tool_calls=done.tool_calls)
+            yield StreamChunk(finish_reason=done.finish_reason,
                               usage=Usage(result.prompt_tokens, result.completion_tokens))
         finally:
             if not finished:
@@ -232,13 +280,22 @@ class EmbeddedProvider:
 
     # -- mapping ------------------------------------------------------------------------
 
-    def _completion(self, result: GenerationResult) -> Completion:
+    def _completion(self, result: GenerationResult, request: ChatRequest) -> Completion:
+        calls = self._tool_calls(result, request)
         return Completion(
-            text=result.text,
+            text="" if calls else result.text,
             usage=Usage(input_tokens=result.prompt_tokens, output_tokens=result.completion_tokens),
             model=self.model,
-            finish_reason=result.finish_reason,
+            finish_reason="tool_calls" if calls else result.finish_reason,
+            tool_calls=calls,
         )
+
+    def _tool_calls(self, result: GenerationResult, request: ChatRequest) -> list[Any]:
+        """The template parser's tool calls, else a call the model wrote as bare JSON."""
+        try:
+            return parse_tool_calls(result.tool_calls) or calls_in_text(result.text, _offered(request))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise self._error(f"unusable tool call from the model: {exc!r}", kind="bad_response") from None
 
     def _error(self, message: str, *, kind: str, status: int | None = None) -> ProviderError:
         return ProviderError(f"{self.name}: {message}", provider=self.name, status=status, retryable=False, kind=kind)

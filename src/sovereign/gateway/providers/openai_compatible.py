@@ -13,6 +13,7 @@ from typing import Any, AsyncIterator
 from ..config import ProviderConfig
 from ..types import ChatRequest, Completion, ProviderError, StreamChunk, Usage
 from ._http import HTTPProvider, bad_response, resolve_api_key, truncated
+from .openai_shape import ToolCallDeltas, message_dict, parse_tool_calls, sampling_fields
 
 DEFAULT_ENDPOINT = "https://api.openai.com/v1"
 
@@ -28,9 +29,10 @@ class OpenAICompatibleProvider(HTTPProvider):
     def body(self, request: ChatRequest, *, stream: bool) -> dict[str, Any]:
         body: dict[str, Any] = {
             "model": request.model or self.config.model,
-            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+            "messages": [message_dict(m) for m in request.messages],
             "max_tokens": request.max_tokens,
             "temperature": request.temperature,
+            **sampling_fields(request),
         }
         if request.stop:
             body["stop"] = request.stop
@@ -57,6 +59,7 @@ class OpenAICompatibleProvider(HTTPProvider):
                 usage=Usage(int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)),
                 model=str(data.get("model") or self.config.model),
                 finish_reason=choice.get("finish_reason") or "stop",
+                tool_calls=parse_tool_calls(choice["message"].get("tool_calls")),
             )
         except (KeyError, IndexError, TypeError, AttributeError, ValueError) as e:
             raise bad_response(self.name, f"unexpected completion shape ({e!r})") from None
@@ -64,6 +67,7 @@ class OpenAICompatibleProvider(HTTPProvider):
     async def stream(self, request: ChatRequest, *, timeout: float) -> AsyncIterator[StreamChunk]:
         finish: str | None = None
         usage: Usage | None = None
+        calls = ToolCallDeltas()
         done = False
         events = self.sse("/chat/completions", self.body(request, stream=True), timeout)
         try:
@@ -82,10 +86,14 @@ class OpenAICompatibleProvider(HTTPProvider):
                         u = data["usage"]
                         usage = Usage(int(u.get("prompt_tokens") or 0), int(u.get("completion_tokens") or 0))
                     for choice in data.get("choices") or ():
-                        text = (choice.get("delta") or {}).get("content")
+                        delta = choice.get("delta") or {}
+                        text = delta.get("content")
                         if text:
                             ev.stream.first()
                             yield StreamChunk(text=text)
+                        if delta.get("tool_calls"):
+                            ev.stream.first()
+                            calls.add(delta["tool_calls"])
                         if choice.get("finish_reason"):
                             finish = choice["finish_reason"]
                 except (KeyError, TypeError, AttributeError, ValueError) as e:
@@ -97,6 +105,11 @@ class OpenAICompatibleProvider(HTTPProvider):
             await events.aclose()
         if finish is None and not done:
             raise truncated(self.name)
+        if calls:
+            try:
+                yield StreamChunk(tool_calls=calls.calls())
+            except ValueError as e:
+                raise bad_response(self.name, str(e)) from None
         yield StreamChunk(finish_reason=finish or "stop", usage=usage)
 
     async def health(self) -> bool:
