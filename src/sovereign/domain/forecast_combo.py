@@ -20,7 +20,9 @@ combination is refitted at rolling origins inside the product's history
 (``horizon`` days before the end, then 14 and 28 days earlier), and the score
 ``(actual − forecast) / sqrt(forecast + 1)`` (the Poisson scale) of every product of
 one demand class gives that class's quantile. The figure for a service level ``q`` is
-``forecast + quantile_q · sqrt(forecast + 1)``, never below the forecast.
+``forecast + quantile_q · sqrt(forecast + 1)``, never below the forecast. A class with
+fewer than ``MIN_CLASS_SCORES`` scores uses every class's scores; a store with fewer
+than that in all uses the normal quantile (the Poisson spread of the total).
 
 Pure computation: numpy only.
 """
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from statistics import NormalDist
 from typing import Sequence
 
 import numpy as np
@@ -120,8 +123,11 @@ def service_totals(
 ) -> np.ndarray:
     """The horizon total each product reaches with probability ``level``: per demand class quantiles."""
     classes = np.asarray(classes)
-    pooled = conformal_quantile(scores.ravel(), level)
-    pooled = 0.0 if math.isnan(pooled) else pooled
+    if np.isfinite(scores).sum() >= MIN_CLASS_SCORES:
+        pooled = conformal_quantile(scores.ravel(), level)
+    else:
+        # Too little history to calibrate (a new store): the Poisson (normal) quantile of the score.
+        pooled = NormalDist().inv_cdf(level)
     q = np.full(totals.size, pooled)
     for cls in np.unique(classes):
         rows = classes == cls
