@@ -74,7 +74,12 @@ def combined_rate(y: np.ndarray, usable: np.ndarray) -> np.ndarray:
         warnings.simplefilter("ignore", RuntimeWarning)  # rows without a sale: all-NaN median, set to 0
         median = np.nan_to_num(np.nanmedian(sizes, axis=1))
     capped = np.minimum(y, CAP_TIMES_MEDIAN * median[:, None])
-    windows = [usable, since] + [usable & (back <= np.maximum(w, RECENT_MIN_GAPS * adi)[:, None]) for w in RECENT_WINDOWS]
+    # A new product: silent before its first sale for far longer than its own gaps since. It did not
+    # exist then, so no window reaches back before its first sale.
+    before = (usable & ~since).sum(axis=1)
+    new = has & (before > RECENT_MIN_GAPS * adi) & (sold.sum(axis=1) >= 3)
+    base = np.where(new[:, None], since, usable)
+    windows = [base, since] + [base & (back <= np.maximum(w, RECENT_MIN_GAPS * adi)[:, None]) for w in RECENT_WINDOWS]
     estimates = []
     for mask in windows:
         days = np.maximum(mask.sum(axis=1), 1)
