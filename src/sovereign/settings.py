@@ -63,6 +63,7 @@ class Settings(BaseSettings):
     default_max_attempts: int = 5
     groups: dict[str, GroupConfig] = Field(default_factory=lambda: dict(DEFAULT_GROUPS))
     store_timezone: str = "UTC"  # cron schedules run in store time
+    forecast_service_level: float = Field(0.95, gt=0.0, lt=1.0)  # stock for this chance of not running out
 
     # gateway: providers are configuration. With none configured, Sovereign runs one
     # embedded provider on the best installed local model (`sovereign models list`).

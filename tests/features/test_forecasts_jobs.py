@@ -10,7 +10,13 @@ from typing import Any, AsyncIterator
 
 import pytest
 
-from sovereign.domain.forecast import META_FORECAST_MODEL, META_STOCK_NEEDED, NarrativeItem
+from sovereign.domain.forecast import (
+    META_FORECAST_MODEL,
+    META_SERVICE_LEVEL,
+    META_STOCK_NEEDED,
+    META_STOCK_NEEDED_SERVICE,
+    NarrativeItem,
+)
 from sovereign.features.forecasts.jobs import (
     NarrativeArgs,
     NarrativeRow,
@@ -71,13 +77,19 @@ async def test_forecast_writes_meta_for_products_with_sales_and_records_rows(
         m = meta(shop, pid)
         if pid in sold:
             assert m[META_STOCK_NEEDED] == str(run.forecasts[pid].needed) and m[META_FORECAST_MODEL] == run.forecasts[pid].model
+            assert m[META_STOCK_NEEDED_SERVICE] == str(run.forecasts[pid].needed_service)
+            assert m[META_SERVICE_LEVEL] == "0.95"
         else:
-            assert META_STOCK_NEEDED not in m and META_FORECAST_MODEL not in m
+            assert META_STOCK_NEEDED not in m and META_FORECAST_MODEL not in m and META_STOCK_NEEDED_SERVICE not in m
     # Cap manages stock: what it needs is the forecast demand to month end less the 25 on hand.
     cap = run.forecasts[CAP]
     assert cap.stock_quantity == 25
     assert cap.needed == max(0, math.ceil(cap.narrative.forecast_to_month_end - 25 - 1e-9))
     assert all(f.needed >= 0 and f.narrative.units_last_30_days == sold[pid] for pid, f in run.forecasts.items())
+    # Stock for the 95 % service level is at least the stock for the mean, and more for a product that sells.
+    assert all(f.needed_service >= f.needed and f.service_level == 0.95 for f in run.forecasts.values())
+    assert cap.needed_service >= math.ceil(cap.forecast_total - 25 - 1e-9)
+    assert any(f.needed_service > f.needed for f in run.forecasts.values())
 
     # One batch write, not one PUT per product; orders asked for with the sales statuses and the window.
     writes = [w for w in shop.writes if "products" in w.path]
@@ -90,6 +102,8 @@ async def test_forecast_writes_meta_for_products_with_sales_and_records_rows(
     rows = {r["product_id"]: r for r in await _rows(db_url)}
     assert set(rows) == set(sold)
     assert all(rows[p]["needed"] == run.forecasts[p].needed and rows[p]["model"] == run.forecasts[p].model for p in sold)
+    assert all(rows[p]["needed_service"] == run.forecasts[p].needed_service and rows[p]["service_level"] == 0.95 for p in sold)
+    assert all(rows[p]["forecast_total"] == pytest.approx(run.forecasts[p].forecast_total) for p in sold)
     assert {r["horizon_end"] for r in rows.values()} == {date(2026, 11, 30)}
 
 

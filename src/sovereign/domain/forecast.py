@@ -1,20 +1,19 @@
-"""Stock forecasts: classify each product's demand, forecast it with the model that suits it.
+"""Stock forecasts: a robust demand rate per open day, a weekly shape, and the spread of the total.
 
-Demand is classified with Syntetos–Boylan (ADI / CV²), then forecast with
-``statsforecast`` in one vectorised call per model group:
+1. The store's trading calendar is learnt from the sales (``trading_calendar``): a day on
+   which no product sold is a closed day, not a day of zero demand.
+2. Each product's demand per open day is an equal-weight combination of robust averages
+   over several windows (``forecast_combo.combined_rate``): new products are measured
+   from their first sale, one wholesale order is capped, and a slow seller is not
+   declared "fading" after one quiet spell.
+3. The daily forecast is ``rate × P(open on that weekday)``; smooth and erratic products
+   with two weeks of open days get AutoETS's weekly shape (rescaled to the same total).
+4. The horizon total at a service level (default 95 %) comes from split-conformal scores
+   of the same method refitted at rolling origins in the products' own history.
 
-========================  ==========================================
-class                     model
-========================  ==========================================
-smooth, erratic           AutoETS (additive weekly season, no trend)
-intermittent              CrostonSBA
-lumpy                     IMAPA
-intermittent/lumpy, gone  TSB (demand stopped: probability decays)
-zero                      Zero (no sales in the window)
-too short for a season    HistoricAverage
-========================  ==========================================
-
-See docs/forecasting.md. Pure computation: no I/O (statsforecast is imported on first use).
+Syntetos–Boylan classes (ADI / CV², on open days) label each product and group the
+conformal scores. See docs/forecasting.md. Pure computation: no I/O (statsforecast is
+imported on first use).
 """
 
 from __future__ import annotations
@@ -29,13 +28,18 @@ from typing import Any, Hashable, Literal, Mapping, Sequence
 
 import numpy as np
 
+from sovereign.domain.forecast_combo import combined_rate, rolling_scores, service_totals
+from sovereign.domain.trading_calendar import TradingCalendar, detect_calendar
 from sovereign.domain.prompts import PromptMessage
 
 __all__ = [
     "ADI_CUTOFF",
     "CV2_CUTOFF",
+    "DEFAULT_SERVICE_LEVEL",
     "META_FORECAST_MODEL",
+    "META_SERVICE_LEVEL",
     "META_STOCK_NEEDED",
+    "META_STOCK_NEEDED_SERVICE",
     "NARRATIVE_BATCH_SIZE",
     "DemandClass",
     "DemandProfile",
@@ -51,16 +55,23 @@ __all__ = [
     "narrative_batches",
     "profile",
     "stock_needed_month_end",
+    "stock_for_service_month_end",
 ]
 
 DemandClass = Literal["smooth", "intermittent", "erratic", "lumpy", "zero"]
 
 ADI_CUTOFF = 1.32  # average inter-demand interval, in days
 CV2_CUTOFF = 0.49  # squared coefficient of variation of non-zero demand sizes
+DEFAULT_SERVICE_LEVEL = 0.95
 
 META_STOCK_NEEDED = "_sovereign_stock_needed_month_end"
+META_STOCK_NEEDED_SERVICE = "_sovereign_stock_needed_month_end_service"
+META_SERVICE_LEVEL = "_sovereign_forecast_service_level"
 META_FORECAST_MODEL = "_sovereign_forecast_model"
 NARRATIVE_BATCH_SIZE = 25
+
+COMBINATION = "Combination"
+WEEKLY = "Combination+AutoETS"
 
 
 # ---------------------------------------------------------------------- classification
@@ -103,16 +114,12 @@ def classify(series: Any) -> DemandClass:
 
 
 def choose_model(p: DemandProfile, length: int, season_length: int = 7) -> str:
-    """The model name for a series with this profile (see the module table)."""
+    """The model label for a series with this profile (``length`` counts open days)."""
     if p.demand_class == "zero":
         return "Zero"
-    if p.demand_class in ("smooth", "erratic"):
-        return "AutoETS" if length >= 2 * season_length else "HistoricAverage"
-    # No sale for twice the usual gap (and two weeks): the item may be fading out. TSB lets the
-    # demand probability decay day by day, and recovers at the next sale if it was only a lull.
-    if p.days_since_last >= max(14.0, 2.0 * p.adi):
-        return "TSB"
-    return "CrostonSBA" if p.demand_class == "intermittent" else "IMAPA"
+    if p.demand_class in ("smooth", "erratic") and length >= 2 * season_length:
+        return WEEKLY  # the combined rate, spread over the week the way AutoETS sees it
+    return COMBINATION
 
 
 def _model(name: str, season_length: int) -> Any:
@@ -121,9 +128,7 @@ def _model(name: str, season_length: int) -> Any:
     if name == "AutoETS":
         # No trend: a month ahead from 90 days, a fitted trend overshoots more often than it helps.
         return m.AutoETS(season_length=season_length, model="ZNA")
-    if name == "TSB":
-        return m.TSB(alpha_d=0.1, alpha_p=0.1)
-    return {"CrostonSBA": m.CrostonSBA, "IMAPA": m.IMAPA, "HistoricAverage": m.HistoricAverage}[name]()
+    return {"HistoricAverage": m.HistoricAverage}[name]()
 
 
 # ---------------------------------------------------------------------- forecasting
@@ -131,12 +136,26 @@ def _model(name: str, season_length: int) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class Forecast:
-    """Daily forecast quantities: ``daily[0]`` is the first day after the history."""
+    """Daily forecast quantities: ``daily[0]`` is the first day after the history.
+
+    ``service_score`` is the conformal quantile (in Poisson-scaled units) for
+    ``service_level``: ``total_at_service(days)`` is the demand that the stock must
+    cover to run out with probability at most ``1 - service_level``.
+    """
 
     model: str
     demand_class: DemandClass
     daily: np.ndarray
     total_to_horizon: float
+    service_level: float | None = None
+    service_score: float = 0.0
+
+    def total_at_service(self, days: int | None = None) -> float:
+        """The total of the first ``days`` days (all by default) at the service level (the mean without one)."""
+        mean = float(self.daily[: self.daily.size if days is None else days].sum())
+        if self.service_level is None or mean <= 0:
+            return mean
+        return max(mean, mean + self.service_score * math.sqrt(mean + 1.0))
 
 
 def _as_series(data: Any) -> dict[Hashable, np.ndarray]:
@@ -165,10 +184,13 @@ def _run_group(name: str, ys: list[np.ndarray], horizon: int, season_length: int
     return out.iloc[:, -1].to_numpy(dtype=np.float64).reshape(len(ys), horizon)
 
 
-def _fallback(y: np.ndarray, horizon: int, season_length: int) -> np.ndarray:
-    if y.size >= season_length:
-        return np.resize(y[-season_length:], horizon)
-    return np.full(horizon, y.mean() if y.size else 0.0)
+def _weekly_shape(ys: list[np.ndarray], open_h: np.ndarray, season_length: int, n_jobs: int) -> np.ndarray:
+    """AutoETS's weekly pattern per series, scaled to mean 1 over the open horizon days (flat if unusable)."""
+    values = np.clip(_run_group("AutoETS", ys, open_h.size, season_length, n_jobs), 0.0, None)
+    weight = float(open_h.sum())
+    level = (values * open_h).sum(axis=1, keepdims=True) / max(weight, 1e-9)
+    ok = np.isfinite(values).all(axis=1, keepdims=True) & (level > 0)
+    return np.where(ok, values / np.where(ok, level, 1.0), 1.0)
 
 
 def forecast_many(
@@ -177,37 +199,58 @@ def forecast_many(
     season_length: int = 7,
     *,
     n_jobs: int = 1,
+    service_level: float | None = DEFAULT_SERVICE_LEVEL,
+    trading_calendar: TradingCalendar | None = None,
 ) -> dict[Hashable, Forecast]:
-    """Forecast every series ``horizon_days`` ahead, each with the model its demand class calls for.
+    """Forecast every series ``horizon_days`` ahead: combined rate per open day, weekly shape, service total.
 
     ``series`` is ``{product_id: daily quantities}`` (oldest first, the last
-    element being the last complete day) or a long frame with columns
-    ``unique_id``, ``ds``, ``y``. Series are grouped by model and each group is
-    one ``StatsForecast(...).forecast`` call; ``n_jobs`` is passed through
-    (it forks worker processes when > 1). Forecasts are clipped at zero; a
-    series a model cannot fit (NaN out) gets seasonal naive instead.
+    element being the last complete day, every series ending on the same day) or a
+    long frame with columns ``unique_id``, ``ds``, ``y``. Pass every product of the
+    store: the trading calendar (closed days) is learnt from all of them unless
+    ``trading_calendar`` is given. ``n_jobs`` goes to the one AutoETS call (it forks
+    worker processes when > 1). ``service_level`` (None: none) sets each forecast's
+    ``total_at_service``.
     """
     if horizon_days <= 0:
         raise ValueError("horizon_days must be positive")
+    if service_level is not None and not 0.0 < service_level < 1.0:
+        raise ValueError("service_level must be between 0 and 1")
     data = _as_series(series)
-    profiles = {k: profile(y) for k, y in data.items()}
-    groups: dict[str, list[Hashable]] = {}
-    for key, y in data.items():
-        groups.setdefault(choose_model(profiles[key], y.size, season_length), []).append(key)
+    if not data:
+        return {}
+    keys = list(data)
+    cal = trading_calendar or detect_calendar(data)
+    width = max(cal.days, max(y.size for y in data.values()))
+    y = np.zeros((len(keys), width))
+    usable = np.zeros((len(keys), width), dtype=bool)
+    open_days = cal.open_mask(width)
+    for row, key in enumerate(keys):
+        n = data[key].size
+        y[row, width - n :] = data[key]
+        usable[row, width - n :] = open_days[width - n :]
 
-    result: dict[Hashable, Forecast] = {}
-    for name, keys in groups.items():
-        if name == "Zero":
-            values = np.zeros((len(keys), horizon_days))
-        else:
-            values = _run_group(name, [data[k] for k in keys], horizon_days, season_length, n_jobs)
-        for key, row in zip(keys, values):
-            model = name
-            if not np.isfinite(row).all():
-                row, model = _fallback(data[key], horizon_days, season_length), "SeasonalNaive"
-            daily = np.clip(row, 0.0, None)
-            result[key] = Forecast(model, profiles[key].demand_class, daily, float(daily.sum()))
-    return result
+    profiles = [profile(y[row][usable[row]]) for row in range(len(keys))]
+    labels = [choose_model(p, int(usable[row].sum()), season_length) for row, p in enumerate(profiles)]
+    open_h = cal.horizon_open(horizon_days)
+    daily = combined_rate(y, usable)[:, None] * open_h[None, :]
+    weekly = [row for row, label in enumerate(labels) if label == WEEKLY]
+    if weekly:
+        shape = _weekly_shape([data[keys[row]] for row in weekly], open_h, season_length, n_jobs)
+        daily[weekly] *= shape
+    daily = np.clip(daily, 0.0, None)
+    totals = daily.sum(axis=1)
+
+    classes = [p.demand_class for p in profiles]
+    scores = np.zeros(len(keys))
+    if service_level is not None:
+        upper = service_totals(totals, rolling_scores(y, usable, horizon_days), classes, service_level)
+        with np.errstate(all="ignore"):
+            scores = np.where(totals > 0, (upper - totals) / np.sqrt(totals + 1.0), 0.0)
+    return {
+        key: Forecast(labels[row], profiles[row].demand_class, daily[row], float(totals[row]), service_level, float(scores[row]))
+        for row, key in enumerate(keys)
+    }
 
 
 # ---------------------------------------------------------------------- stock
@@ -238,12 +281,33 @@ def stock_needed_month_end(forecast: Forecast, stock_quantity: int | float | Non
     return max(0, math.ceil(demand - on_hand - 1e-9))
 
 
-def forecast_meta(forecast: Forecast, stock_needed: int) -> list[dict[str, str]]:
-    """The product ``meta_data`` entries to write with ``PUT /products/{id}``."""
-    return [
+def stock_for_service_month_end(forecast: Forecast, stock_quantity: int | float | None, today: date) -> int:
+    """Units to add so stock covers demand to month end with probability ``forecast.service_level``.
+
+    Like ``stock_needed_month_end`` but with the horizon total at the service level
+    (the conformal upper figure) instead of the mean; without a service level, the same.
+    """
+    days = days_to_month_end(today)
+    if forecast.daily.size < days:
+        raise ValueError(f"forecast covers {forecast.daily.size} days; {days} needed to reach month end")
+    on_hand = float(stock_quantity or 0)
+    return max(0, math.ceil(forecast.total_at_service(days) - on_hand - 1e-9))
+
+
+def forecast_meta(forecast: Forecast, stock_needed: int, stock_for_service: int | None = None) -> list[dict[str, str]]:
+    """The product ``meta_data`` entries to write with ``PUT /products/{id}``.
+
+    With ``stock_for_service`` (and a service level on the forecast), also the units
+    needed for that service level and the level itself.
+    """
+    meta = [
         {"key": META_STOCK_NEEDED, "value": str(stock_needed)},
         {"key": META_FORECAST_MODEL, "value": forecast.model},
     ]
+    if stock_for_service is not None and forecast.service_level is not None:
+        meta.append({"key": META_STOCK_NEEDED_SERVICE, "value": str(stock_for_service)})
+        meta.append({"key": META_SERVICE_LEVEL, "value": f"{forecast.service_level:g}"})
+    return meta
 
 
 # ---------------------------------------------------------------------- narrative

@@ -8,8 +8,11 @@ History is the 90 complete UTC days before ``today`` (orders paged with
 products forecast are those that sold in the window plus those forecast
 before, so a product whose sales stopped gets its meta brought down to 0
 rather than left stale. Results go to WooCommerce in ``products/batch`` calls
-(at most 100 items each) as ``_sovereign_stock_needed_month_end`` and
-``_sovereign_forecast_model``, and to ``sovereign_forecasts``.
+(at most 100 items each) as ``_sovereign_stock_needed_month_end`` (for the mean
+demand), ``_sovereign_stock_needed_month_end_service`` (for the service level, the
+setting ``forecast_service_level`` or the store setting of that name, 95 % by default),
+``_sovereign_forecast_service_level`` and ``_sovereign_forecast_model``, and to
+``sovereign_forecasts``.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from sovereign.domain.forecast import (
     forecast_many,
     forecast_meta,
     month_end,
-    stock_needed_month_end,
+    stock_for_service_month_end,
 )
 from sovereign.domain.products import Product
 from sovereign.domain.sales import SALES_STATUSES, daily_sales_from_orders
@@ -58,7 +61,10 @@ class ProductForecast:
     model: str
     demand_class: str
     stock_quantity: int | None
-    needed: int  # units to add to cover demand to month end
+    needed: int  # units to add to cover the mean demand to month end
+    needed_service: int  # units to add to cover demand to month end at the service level
+    service_level: float
+    forecast_total: float  # mean demand to month end
     narrative: NarrativeItem
 
 
@@ -120,6 +126,9 @@ def _build(
         demand_class=fc.demand_class,
         stock_quantity=product.stock_quantity,
         needed=item.stock_needed_month_end,
+        needed_service=stock_for_service_month_end(fc, product.stock_quantity, today),
+        service_level=float(fc.service_level or 0.0),
+        forecast_total=item.forecast_to_month_end,
         narrative=item,
     )
 
@@ -144,10 +153,13 @@ async def run_forecast(rt: FeatureServices, store_id: str, *, today: date | None
 
     series = {pid: sales.get(pid, np.zeros(HISTORY_DAYS)) for pid in sorted(bodies)}
     # CPU work off the event loop, so the worker keeps heart-beating; n_jobs=1: no forked pools in a worker.
-    forecasts = await asyncio.to_thread(forecast_many, series, days_to_month_end(today), n_jobs=1)
+    level = float(store.settings.get("forecast_service_level", rt.settings.forecast_service_level))
+    forecasts = await asyncio.to_thread(
+        forecast_many, series, days_to_month_end(today), n_jobs=1, service_level=level
+    )
     results = {pid: _build(bodies[pid], series[pid], fc, today) for pid, fc in forecasts.items()}
 
-    updates = [{"id": pid, "meta_data": forecast_meta(forecasts[pid], r.needed)} for pid, r in results.items()]
+    updates = [{"id": pid, "meta_data": forecast_meta(forecasts[pid], r.needed, r.needed_service)} for pid, r in results.items()]
     batch = await woo.batch_products(update=updates)
     failed = {int(updates[e.index]["id"]) for e in batch.errors if e.op == "update"}
     errors = tuple(f"product {updates[e.index]['id']}: {e.code} {e.message}" for e in batch.errors)
@@ -157,13 +169,19 @@ async def run_forecast(rt: FeatureServices, store_id: str, *, today: date | None
 
     await rt.db.pool.executemany(
         """
-        INSERT INTO sovereign_forecasts (store_id, product_id, model, demand_class, needed, horizon_end)
-        VALUES ($1, $2, $3, $4, $5, $6)
+        INSERT INTO sovereign_forecasts (store_id, product_id, model, demand_class, needed, horizon_end,
+                                         forecast_total, needed_service, service_level)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
         ON CONFLICT (store_id, product_id) DO UPDATE SET model = EXCLUDED.model,
             demand_class = EXCLUDED.demand_class, needed = EXCLUDED.needed,
-            horizon_end = EXCLUDED.horizon_end, created_at = now()
+            horizon_end = EXCLUDED.horizon_end, forecast_total = EXCLUDED.forecast_total,
+            needed_service = EXCLUDED.needed_service, service_level = EXCLUDED.service_level, created_at = now()
         """,
-        [(store_id, pid, r.model, r.demand_class, float(r.needed), horizon_end) for pid, r in written.items()],
+        [
+            (store_id, pid, r.model, r.demand_class, float(r.needed), horizon_end,
+             r.forecast_total, float(r.needed_service), r.service_level)
+            for pid, r in written.items()
+        ],
     )
     log.info("forecast for %s: %d products to %s, %d write errors", store_id, len(written), horizon_end, len(errors))
     return ForecastRun(store_id, today, horizon_end, written, errors)
