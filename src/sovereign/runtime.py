@@ -25,9 +25,9 @@ log = logging.getLogger("sovereign.runtime")
 def build_registry() -> JobRegistry:
     """Every job handler and recurring schedule of the service."""
     registry = JobRegistry()
-    from sovereign.features import descriptions, forecasts, fraud, maintenance, policies, reconcile
+    from sovereign.features import descriptions, forecasts, fraud, images, maintenance, policies, reconcile
 
-    for feature in (maintenance, fraud, descriptions, forecasts, reconcile, policies):
+    for feature in (maintenance, fraud, descriptions, forecasts, reconcile, policies, images):
         feature.register(registry)
     return registry
 

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Fault", "RequestRecord", "WooApp"]
 
+UPLOADS = "/wp-content/uploads/"
 _DROP = {"server", "date", "transfer-encoding", "connection", "content-length", "x-wp-doingitwrong", "location"}
 _OAUTH_REQUIRED = ("oauth_consumer_key", "oauth_timestamp", "oauth_nonce", "oauth_signature", "oauth_signature_method")
 _ANON = {  # the route's permission error for an unauthenticated request
@@ -124,6 +125,8 @@ class WooApp:
             if fault.status is not None:
                 self.store.requests.append(RequestRecord(method, path, query, False, fault.status))
                 return self._fault_response(fault)
+        if path.startswith(UPLOADS):
+            return self.store.media.respond(path[len(UPLOADS):])
         prefix = "/wp-json/wc/v3/"
         route = path[len(prefix) :].strip("/") if path.startswith(prefix) else None
         match = next(((m, kind, fn) for rx, kind, fn in self._routes if route is not None and (m := rx.fullmatch(route))), None)

@@ -41,6 +41,9 @@ def cache_key(request: ChatRequest, provider_model_version: str) -> str:
         "json_mode": request.json_mode,
         "model": request.model,
     }
+    images = [[i, list(m.images)] for i, m in enumerate(request.messages) if m.images]
+    if images:  # only when present: keys of text-only requests stay as they were
+        doc["images"] = images
     raw = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 

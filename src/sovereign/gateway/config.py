@@ -51,6 +51,7 @@ class ProviderConfig(BaseModel):
     pricing: Pricing = Field(default_factory=Pricing)
     max_retries: int = 2
     enabled: bool = True
+    vision: bool = False  # the model reads images (OpenAI content parts); only such providers get image requests
     # embedded only: a model id from the catalogue (`sovereign models list`) or a GGUF path
     model_path: str | None = None
     n_ctx: int = 4096

@@ -252,6 +252,8 @@ class Gateway:
         allowed = local_only_guard(request, self._policy.filter(request, self._configs))
         if request.providers is not None:
             allowed = [c for c in allowed if c.name in request.providers]
+        if any(m.images for m in request.messages):  # an image never goes to a model that cannot read it
+            allowed = [c for c in allowed if c.vision]
         forced = self.overrides.forced_provider
         routes = self._routes
         found = [routes[c.name] for c in allowed if c.name in routes and (forced is None or c.name == forced)]

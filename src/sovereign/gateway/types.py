@@ -25,6 +25,7 @@ Role = Literal["system", "user", "assistant"]
 class Message:
     role: Role
     content: str
+    images: tuple[str, ...] = ()  # image URLs (``data:`` or https) for vision-capable providers only
 
 
 @dataclass(slots=True)

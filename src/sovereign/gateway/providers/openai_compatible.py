@@ -11,10 +11,19 @@ import json
 from typing import Any, AsyncIterator
 
 from ..config import ProviderConfig
-from ..types import ChatRequest, Completion, ProviderError, StreamChunk, Usage
+from ..types import ChatRequest, Completion, Message, ProviderError, StreamChunk, Usage
 from ._http import HTTPProvider, bad_response, resolve_api_key, truncated
 
 DEFAULT_ENDPOINT = "https://api.openai.com/v1"
+
+
+def _message(m: Message) -> dict[str, Any]:
+    """Text as a string; with images, OpenAI's content parts (text first, then one ``image_url`` per image)."""
+    if not m.images:
+        return {"role": m.role, "content": m.content}
+    parts: list[dict[str, Any]] = [{"type": "text", "text": m.content}]
+    parts += [{"type": "image_url", "image_url": {"url": url}} for url in m.images]
+    return {"role": m.role, "content": parts}
 
 
 class OpenAICompatibleProvider(HTTPProvider):
@@ -28,7 +37,7 @@ class OpenAICompatibleProvider(HTTPProvider):
     def body(self, request: ChatRequest, *, stream: bool) -> dict[str, Any]:
         body: dict[str, Any] = {
             "model": request.model or self.config.model,
-            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+            "messages": [_message(m) for m in request.messages],
             "max_tokens": request.max_tokens,
             "temperature": request.temperature,
         }
