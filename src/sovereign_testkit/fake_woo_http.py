@@ -126,7 +126,7 @@ class WooApp:
                 self.store.requests.append(RequestRecord(method, path, query, False, fault.status))
                 return self._fault_response(fault)
         if path.startswith(UPLOADS):
-            return self.store.media.respond(path[len(UPLOADS):])
+            return self.store.media.respond(path[len(UPLOADS):], request)
         prefix = "/wp-json/wc/v3/"
         route = path[len(prefix) :].strip("/") if path.startswith(prefix) else None
         match = next(((m, kind, fn) for rx, kind, fn in self._routes if route is not None and (m := rx.fullmatch(route))), None)

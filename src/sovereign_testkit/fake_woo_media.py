@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import AsyncIterator, Callable
 
+from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 __all__ = ["Media"]
@@ -53,7 +54,7 @@ class Media:
         self._files[name] = _File(None, "", 0, False, location)
         return self.url(name)
 
-    def respond(self, name: str) -> Response:
+    def respond(self, name: str, request: Request | None = None) -> Response:
         self.hits[name] += 1
         f = self._files.get(name)
         if f is None:
@@ -64,9 +65,10 @@ class Media:
             self.sent[name] += len(f.data)
             return Response(f.data, media_type=f.content_type)
         headers = {} if f.chunked else {"Content-Length": str(f.size)}
-        return StreamingResponse(self._stream(name, f), media_type=f.content_type, headers=headers)
+        return StreamingResponse(self._stream(name, f, request), media_type=f.content_type, headers=headers)
 
-    async def _stream(self, name: str, f: _File) -> AsyncIterator[bytes]:
+    async def _stream(self, name: str, f: _File, request: Request | None) -> AsyncIterator[bytes]:
+        """Sends until done or until the client goes away (``sent`` then says how far it got)."""
         if f.data is not None:
             for i in range(0, len(f.data), CHUNK):
                 self.sent[name] += len(f.data[i:i + CHUNK])
@@ -75,6 +77,8 @@ class Media:
         block = b"\0" * CHUNK
         left = f.size
         while left > 0:
+            if request is not None and await request.is_disconnected():
+                return
             piece = block[: min(CHUNK, left)]
             left -= len(piece)
             self.sent[name] += len(piece)
