@@ -80,6 +80,11 @@ def _product(r: asyncpg.Record) -> ProductRow:
     )
 
 
+def _image(r: asyncpg.Record) -> ImageRow:
+    return ImageRow(r["position"], r["image_id"], r["src"], r["sha256"], r["phash"],
+                    json.loads(r["facts"]) if r["facts"] else None, json.loads(r["findings"]))
+
+
 class ImageRepository:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
@@ -134,6 +139,47 @@ class ImageRepository:
         )
         return [((r["product_id"], r["image_id"], r["src"]), r["phash"]) for r in rows]
 
+    async def hashed_images(self, store_id: str) -> list[tuple[int, ImageRow]]:
+        """Every image of the store with a perceptual hash, as ``(product_id, row)``."""
+        rows = await self.pool.fetch(
+            "SELECT * FROM sovereign_image_checks WHERE store_id = $1 AND phash IS NOT NULL ORDER BY product_id, position",
+            store_id,
+        )
+        return [(r["product_id"], _image(r)) for r in rows]
+
+    async def set_findings(self, store_id: str, product_id: int, by_position: dict[int, list[dict[str, Any]]]) -> ProductRow | None:
+        """Replace some images' findings and recompute the product's list (all its images' findings, in order)."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            for position, findings in by_position.items():
+                await conn.execute(
+                    "UPDATE sovereign_image_checks SET findings = $4::jsonb "
+                    "WHERE store_id = $1 AND product_id = $2 AND position = $3",
+                    store_id, product_id, position, json.dumps(findings),
+                )
+            r = await conn.fetchrow(
+                """
+                UPDATE sovereign_image_products p SET findings = COALESCE((
+                    SELECT jsonb_agg(f ORDER BY c.position, n) FROM sovereign_image_checks c,
+                        jsonb_array_elements(c.findings) WITH ORDINALITY AS e(f, n)
+                    WHERE c.store_id = p.store_id AND c.product_id = p.product_id), '[]'::jsonb)
+                WHERE store_id = $1 AND product_id = $2 RETURNING *
+                """,
+                store_id, product_id,
+            )
+        return _product(r) if r else None
+
+    async def twins_of(self, store_id: str, product_id: int) -> set[int]:
+        """Products whose stored findings say they share a photo with ``product_id``."""
+        rows = await self.pool.fetch(
+            """
+            SELECT DISTINCT c.product_id FROM sovereign_image_checks c, jsonb_array_elements(c.findings) f
+            WHERE c.store_id = $1 AND c.product_id <> $2 AND f->>'code' = 'duplicate'
+              AND (f->'detail'->'products') @> to_jsonb($2::bigint)
+            """,
+            store_id, product_id,
+        )
+        return {r["product_id"] for r in rows}
+
     async def get_product(self, store_id: str, product_id: int) -> ProductRow | None:
         r = await self.pool.fetchrow(
             "SELECT * FROM sovereign_image_products WHERE store_id = $1 AND product_id = $2", store_id, product_id
@@ -145,11 +191,7 @@ class ImageRepository:
             "SELECT * FROM sovereign_image_checks WHERE store_id = $1 AND product_id = $2 ORDER BY position",
             store_id, product_id,
         )
-        return [
-            ImageRow(r["position"], r["image_id"], r["src"], r["sha256"], r["phash"],
-                     json.loads(r["facts"]) if r["facts"] else None, json.loads(r["findings"]))
-            for r in rows
-        ]
+        return [_image(r) for r in rows]
 
     async def list_products(self, store_id: str, *, with_findings: bool = False, limit: int = 200) -> list[ProductRow]:
         """Most recently checked first; ``with_findings``: only products with at least one finding."""

@@ -27,6 +27,7 @@ from sovereign.domain.images import Finding, duplicates
 from sovereign.domain.products import Product
 from sovereign.features.images.alt import AltAnswer, AltWriter
 from sovereign.features.images.config import ImageSettings
+from sovereign.features.images.duplicates import DUPLICATE_BITS, duplicate_finding, meta_value, sync_duplicates
 from sovereign.features.images.fetch import FetchPolicy, ImageFetcher
 from sovereign.features.images.inspect import ImageResult, inspect_images
 from sovereign.features.images.trigger import FINDINGS_META, signature
@@ -41,7 +42,6 @@ __all__ = ["CheckOutcome", "check_product", "write_alts"]
 
 log = logging.getLogger("sovereign.images")
 
-DUPLICATE_BITS = 8  # perceptual hashes this close (of 64 bits) are the same photo
 NO_VISION = "floor_only: no vision-capable provider is configured"
 
 
@@ -55,20 +55,18 @@ class CheckOutcome:
     alts: list[AltRow] = field(default_factory=list)
 
 
-def _duplicate_findings(store_id: str, results: list[ImageResult], others: list[Any]) -> None:
+def _duplicate_findings(results: list[ImageResult], others: list[Any]) -> set[int]:
+    """Add a finding to each image that another product also shows; returns those other products."""
     mine = {r.position: r.facts.phash for r in results if r.facts is not None}
+    partners: set[int] = set()
     for position, hits in duplicates(mine, others, max_distance=DUPLICATE_BITS).items():
         if not hits:
             continue
         r = results[position]
         products = sorted({key[0] for key, _ in hits})
-        named = ", ".join(str(p) for p in products[:5]) + (" …" if len(products) > 5 else "")
-        r.findings.append(Finding(
-            "duplicate",
-            f"The same photo is also used on product {named}; shoppers cannot tell the products apart. "
-            "Give each product its own photo.",
-            r.image_id, r.src, {"products": products[:20], "distance": hits[0][1]},
-        ))
+        partners.update(products)
+        r.findings.append(duplicate_finding(r.image_id, r.src, products, hits[0][1]))
+    return partners
 
 
 async def _vision(
@@ -103,16 +101,6 @@ async def _vision(
         rows.append(AltRow(store_id, int(product.id or 0), r.image_id, r.src, answer.alt, status,
                            answer.shows_product, answer.reason or None, answer.model))
     return "ok", rows
-
-
-def _meta(sig: str, results: list[ImageResult], findings: list[Finding], vision: str) -> dict[str, Any]:
-    return {
-        "signature": sig,
-        "checked_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "images": len(results),
-        "vision": vision,
-        "findings": [f.as_dict() for f in findings[:50]],
-    }
 
 
 async def write_alts(woo: "WooClient", product_id: int, alts: dict[int, str], meta: dict[str, Any] | None = None) -> None:
@@ -152,23 +140,32 @@ async def check_product(rt: "Runtime", store_id: str, product_id: int, *, force:
     policy = FetchPolicy(store.url, cfg.hosts, max_bytes=cfg.max_bytes, timeout_s=cfg.timeout_s)
     async with ImageFetcher(policy) as fetcher:
         results = await inspect_images(fetcher, images, cfg.thresholds)
-    _duplicate_findings(store_id, results, await repo.other_hashes(store_id, product_id))
+    others = await repo.other_hashes(store_id, product_id)
+    twins = _duplicate_findings(results, others)
+    twins.update(await repo.twins_of(store_id, product_id))  # products that named us as their twin before
+
     product = Product.from_rest(body)
     vision, alts = await _vision(rt, cfg, store_id, product, results)
     findings = [f for r in results for f in r.findings]
 
     # The rows first: if the write to WooCommerce fails for good, the findings and drafts are still ours.
+    row = ProductRow(store_id, product_id, sig, len(results), [f.as_dict() for f in findings], vision)
     await repo.save_product(
-        ProductRow(store_id, product_id, sig, len(results), [f.as_dict() for f in findings], vision),
+        row,
         [ImageRow(r.position, r.image_id, r.src, r.sha256, r.facts.phash if r.facts else None,
                   r.facts.as_dict() if r.facts else None, [f.as_dict() for f in r.findings]) for r in results],
     )
     saved = [await repo.save_alt(a) for a in alts]
     publish = {a.image_id: a.alt for a in saved if a.status == "approved"}
-    await write_alts(woo, product_id, publish, {FINDINGS_META: _meta(sig, results, findings, vision)})
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    await write_alts(woo, product_id, publish, {FINDINGS_META: meta_value(row, now)})
     for image_id in publish:
         await repo.set_alt_status(store_id, product_id, image_id, "published")
     saved = [replace(a, status="published") if a.image_id in publish else a for a in saved]
+    try:  # our twins (old and new) now name us, or no longer do; and a twin checked at the same time is seen
+        await sync_duplicates(rt, store_id, only={product_id} | twins)
+    except Exception as exc:  # noqa: BLE001 - this product is done; `sovereign images scan` syncs them all
+        log.warning("duplicate findings of products %s not updated: %r", sorted(twins), exc)
     detail = f"product {product_id}: {len(results)} images, {len(findings)} findings, vision {vision}"
     log.info("%s (store %s)", detail, store_id)
     return CheckOutcome("checked", detail, product_id, findings, vision, saved)
