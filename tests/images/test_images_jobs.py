@@ -138,3 +138,17 @@ async def test_the_check_skips_unchanged_images_and_records_missing_alt(db_url: 
         assert shop.media.hits["plain.jpg"] == 1
         stored = json.loads(json.dumps(meta(shop, 22)[FINDINGS_META]))
         assert stored["findings"][0]["code"] == "missing_alt"
+
+
+async def test_a_failed_write_to_the_store_makes_the_retry_check_again(db_url: str, shop: FakeWooStore) -> None:
+    from sovereign.woo.errors import WooError
+
+    src = shop.media.add("plain.jpg", jpeg(photo(21)))
+    shop.state.update_product(22, {"images": [{"src": src, "alt": "Cap"}]})
+    async with running(db_url, gateway_for(None), shop, store_settings=QUIET, worker=False) as svc:
+        shop.inject_fault(400, method="PUT", path_contains="/products/22")  # not retried by the client
+        with pytest.raises(WooError):
+            await check_product(svc.runtime, STORE, 22)
+        assert FINDINGS_META not in meta(shop, 22)
+        retry = await check_product(svc.runtime, STORE, 22)  # what the job's next attempt does
+        assert retry.status == "checked" and FINDINGS_META in meta(shop, 22)

@@ -97,6 +97,13 @@ class ImageRepository:
             store_id, product_id,
         )
 
+    async def forget_signature(self, store_id: str, product_id: int) -> None:
+        """Make the next check of the product run in full (its write to the store did not happen)."""
+        await self.pool.execute(
+            "UPDATE sovereign_image_products SET signature = '' WHERE store_id = $1 AND product_id = $2",
+            store_id, product_id,
+        )
+
     async def save_product(self, product: ProductRow, images: Sequence[ImageRow]) -> None:
         """The product's check and its image rows, replacing what was there, in one transaction."""
         async with self.pool.acquire() as conn, conn.transaction():

@@ -9,7 +9,7 @@ The image is scaled down (longest side 768 px, JPEG) before it leaves, and
 only to providers whose config says ``vision = true`` (the gateway enforces
 this for every request that carries an image). Product images are public
 data (``public``), so residency rules for public data apply; a store whose
-images are not public sets ``image_data_class``.
+images are not public sets the store setting ``image_data_class``.
 """
 
 from __future__ import annotations

@@ -75,7 +75,7 @@ async def _vision(
     """Alt text and match checks; returns what the step did and the alt rows to save (not yet saved)."""
     if cfg.alt == "off":
         return "off", []
-    writer = AltWriter.for_gateway(rt.gateway)
+    writer = AltWriter.for_gateway(rt.gateway, data_class=cfg.data_class)
     if writer is None:
         return NO_VISION, []
     f = product_facts(product)
@@ -146,6 +146,10 @@ async def check_product(rt: "Runtime", store_id: str, product_id: int, *, force:
 
     product = Product.from_rest(body)
     vision, alts = await _vision(rt, cfg, store_id, product, results)
+    written = {a.image_id for a in alts if a.status == "approved"}  # auto mode: their alt is being written now
+    for r in results:
+        if r.image_id in written:
+            r.findings = [f for f in r.findings if f.code != "missing_alt"]
     findings = [f for r in results for f in r.findings]
 
     # The rows first: if the write to WooCommerce fails for good, the findings and drafts are still ours.
@@ -158,7 +162,11 @@ async def check_product(rt: "Runtime", store_id: str, product_id: int, *, force:
     saved = [await repo.save_alt(a) for a in alts]
     publish = {a.image_id: a.alt for a in saved if a.status == "approved"}
     now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    await write_alts(woo, product_id, publish, {FINDINGS_META: meta_value(row, now)})
+    try:
+        await write_alts(woo, product_id, publish, {FINDINGS_META: meta_value(row, now)})
+    except BaseException:
+        await repo.forget_signature(store_id, product_id)  # the retry checks again instead of "unchanged"
+        raise
     for image_id in publish:
         await repo.set_alt_status(store_id, product_id, image_id, "published")
     saved = [replace(a, status="published") if a.image_id in publish else a for a in saved]

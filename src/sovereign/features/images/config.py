@@ -11,6 +11,7 @@ key                        default    meaning
 ``image_max_bytes``        10000000   largest image fetched; bigger downloads are stopped
 ``image_timeout_s``        10         connect/read timeout per image
 ``image_delay_s``          5          delay between a product webhook and its check
+``image_data_class``       public     data class of the images sent to a vision model (residency rules)
 ``image_min_side``         800        see ``domain.images.Thresholds`` for these four
 ``image_max_aspect``       2.0
 ``image_max_file_bytes``   1500000
@@ -44,6 +45,7 @@ class ImageSettings:
     max_bytes: int = 10_000_000
     timeout_s: float = 10.0
     delay_s: float = 5.0
+    data_class: str = "public"
     thresholds: Thresholds = field(default_factory=Thresholds)
 
     @classmethod
@@ -68,5 +70,6 @@ class ImageSettings:
             max_bytes=int(settings.get("image_max_bytes", 10_000_000)),
             timeout_s=float(settings.get("image_timeout_s", 10.0)),
             delay_s=float(settings.get("image_delay_s", 5.0)),
+            data_class=str(settings.get("image_data_class") or "public"),
             thresholds=Thresholds.of(settings),
         )
