@@ -89,6 +89,12 @@ async def test_review_mode_drafts_alt_text_from_the_image_and_approval_writes_it
         rows = await ImageRepository(svc.db.pool).list_alt(STORE, status="published")
         assert [r.image_id for r in rows] == [first["id"]]
 
+        # a draft for an image that was removed meanwhile is not written anywhere
+        shop.state.update_product(BEANIE, {"images": [{"id": images(shop)[1]["id"]}]})
+        with pytest.raises(AltError, match="no longer on product"):
+            await approve_alt(svc.runtime, STORE, BEANIE, first["id"], text="Beanie with Logo, again")
+        assert [i["alt"] for i in images(shop)] == ["Beanie with Logo"]
+
 
 @pytest.mark.parametrize("bad, problem", [
     ("Beanie with Logo, more at https://evil.example/deal", "link"),
@@ -117,8 +123,8 @@ async def test_auto_mode_writes_alt_and_a_mismatch_is_a_finding(db_url: str, llm
         assert [a.status for a in out.alts] == ["published"]
         assert [i["alt"] for i in images(shop)] == ["Beanie with Logo on a table", "Beanie with Logo"]
         assert len(images(shop)) == 2  # the write kept every image
-        mismatch = [f for f in findings(shop)["findings"] if f["code"] == "mismatch"]
-        assert len(mismatch) == 1 and "sunglasses" in mismatch[0]["reason"]
+        [mismatch] = findings(shop)["findings"]  # the alt text it wrote is no longer missing
+        assert mismatch["code"] == "mismatch" and "sunglasses" in mismatch["reason"]
 
 
 async def test_a_down_provider_leaves_the_floor_and_says_so(db_url: str, llm: FakeLLM, shop: FakeWooStore) -> None:

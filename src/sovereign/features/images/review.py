@@ -48,10 +48,14 @@ async def approve_alt(rt: "Runtime", store_id: str, product_id: int, image_id: i
         raise AltError(f"alt text is at most {MAX_ALT} characters")
     if text is None and row.status == "rejected":
         raise AltError("this alt text was refused; write your own text to approve it")
+    store = await rt.store_or_fail(store_id)
+    woo = rt.woo(store)
+    current = (await woo.get_product(product_id)).get("images") or []
+    if not any(img.get("id") == image_id for img in current):
+        raise AltError(f"image {image_id} is no longer on product {product_id}; nothing was written")
     repo = ImageRepository(rt.db.pool)
     await repo.set_alt_status(store_id, product_id, image_id, "approved", alt=final)
-    store = await rt.store_or_fail(store_id)
-    await write_alts(rt.woo(store), product_id, {image_id: final})
+    await write_alts(woo, product_id, {image_id: final})
     published = await repo.set_alt_status(store_id, product_id, image_id, "published")
     assert published is not None
     return published
