@@ -10,6 +10,7 @@ from sovereign import __version__
 from sovereign.commands import audit, costs, db, jobs, keys, model_releases, models, stores  # noqa: F401 - model_releases adds to `models`
 from sovereign.commands import describe as describe_cmd
 from sovereign.commands import drill as drill_cmd
+from sovereign.commands import images as images_cmd
 from sovereign.commands import ops
 from sovereign.commands import policies as policies_cmd
 from sovereign.commands.common import console, run, setup_logging
@@ -31,6 +32,7 @@ app.add_typer(ops.degraded_app, name="degraded")
 app.add_typer(ops.override_app, name="override")
 app.add_typer(ops.console_app, name="console")
 app.add_typer(policies_cmd.app, name="policies")
+app.add_typer(images_cmd.app, name="images")
 app.command("connect")(stores.connect)
 app.command("costs")(costs.costs)
 app.command("describe")(describe_cmd.describe)

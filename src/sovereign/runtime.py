@@ -19,6 +19,7 @@ from sovereign.features.assistants.parts import Assistants, build_assistants
 from sovereign.features.descriptions import jobs as descriptions
 from sovereign.features.forecasts import jobs as forecasts
 from sovereign.features.fraud import jobs as fraud
+from sovereign.features.images import jobs as images
 from sovereign.features.storesync import reconcile
 from sovereign.gateway import Gateway
 from sovereign.jobs import JobQueue, JobRegistry, NonRetryableError, QueueInspector, Worker
@@ -37,7 +38,7 @@ log = logging.getLogger("sovereign.runtime")
 def build_registry() -> JobRegistry:
     """Every job handler and recurring schedule of the service."""
     registry = JobRegistry()
-    for feature in (maintenance, fraud, descriptions, forecasts, reconcile, assistants_jobs):
+    for feature in (maintenance, fraud, descriptions, forecasts, reconcile, assistants_jobs, images):
         feature.register(registry)
     return registry
 

@@ -34,6 +34,7 @@ DEFAULT_GROUPS: dict[str, GroupConfig] = {
     "forecasts": GroupConfig(concurrency=2),
     "maintenance": GroupConfig(concurrency=1),
     "policies": GroupConfig(concurrency=1),  # document ingestion: one at a time (embedding is CPU-bound)
+    "images": GroupConfig(concurrency=2),  # image checks: downloads and decoding (CPU) per product
 }
 
 

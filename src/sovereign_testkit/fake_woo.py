@@ -37,6 +37,7 @@ import httpx
 from .fake_woo_hooks import Delivery, Webhook, WebhookRegistry, build_payload, delivery_headers, ping_headers, to_wire
 from .fake_woo_http import Fault, RequestRecord, WooApp
 from .fake_woo_server import LocalServer
+from .fake_woo_media import Media
 from .fake_woo_state import Event, StoreState, Write
 from .fake_woo_wp import DEFAULT_SAFE_PORTS, REFUSED, DeliveryRules
 from .fixtures import load_deliveries
@@ -101,6 +102,7 @@ class FakeWooStore:
         self.delivery_delay = delivery_delay
         self.state = StoreState(fixtures, clock, recent=recent)
         self.hooks = WebhookRegistry()
+        self.media = Media(lambda: self.url)  # /wp-content/uploads/: image files for the image checks
         self.requests: list[RequestRecord] = []
         self.deliveries: list[Delivery] = []
         self.url = ""

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Fault", "RequestRecord", "WooApp"]
 
+UPLOADS = "/wp-content/uploads/"
 _DROP = {"server", "date", "transfer-encoding", "connection", "content-length", "x-wp-doingitwrong", "location"}
 _OAUTH_REQUIRED = ("oauth_consumer_key", "oauth_timestamp", "oauth_nonce", "oauth_signature", "oauth_signature_method")
 _ANON = {  # the route's permission error for an unauthenticated request
@@ -129,6 +130,8 @@ class WooApp:
             if fault.status is not None:
                 self.store.requests.append(RequestRecord(method, path, query, False, fault.status))
                 return self._fault_response(fault)
+        if path.startswith(UPLOADS):
+            return self.store.media.respond(path[len(UPLOADS):], request)
         if path.rstrip("/") == "/wp-json" and method == "GET":  # WordPress's REST index: public
             manual = re.match(r"UTC[+-]", self.store.timezone) is not None
             body = fake_woo_settings.rest_index("" if manual else self.store.timezone, _offset(self.store.timezone) if manual else 0)

@@ -115,6 +115,8 @@ class StoreState:
                 product[key] = unautop(product[key])
             self.products[product["id"]] = product
         self.notes: dict[int, list[dict[str, Any]]] = {}
+        self.attachments: dict[int, dict[str, Any]] = {}  # media library: id -> {id, src, name, alt}
+        self._next_attachment = 1001
         self.writes: list[Write] = []
         self._clock = clock or (lambda: datetime.now(timezone.utc))
         if recent:
@@ -280,7 +282,29 @@ class StoreState:
             product["price_html"] = _price_html(product["price"])
         for meta in body.get("meta_data") or []:
             self._set_meta(product, meta, "_next_product_meta")
+        if isinstance(body.get("images"), list):
+            product["images"] = [self._image(entry) for entry in body["images"]]
         product["date_modified"] = product["date_modified_gmt"] = self.now()
+
+    def _image(self, entry: dict[str, Any]) -> dict[str, Any]:
+        """``WC_REST_Products_Controller::set_product_images``: an ``id`` names an existing attachment
+        (its ``alt`` and ``name`` may be updated); a ``src`` alone is sideloaded as a new attachment."""
+        if entry.get("id"):
+            att = self.attachments.get(int(entry["id"]))
+            if att is None:
+                raise ApiError.of("woocommerce_product_invalid_image_id", f"#{entry['id']} is an invalid image ID.", 400)
+        elif entry.get("src"):
+            att_id, self._next_attachment = self._next_attachment, self._next_attachment + 1
+            name = str(entry["src"]).rstrip("/").rsplit("/", 1)[-1]
+            att = self.attachments[att_id] = {"id": att_id, "src": str(entry["src"]), "name": name, "alt": ""}
+        else:
+            raise ApiError.of("woocommerce_product_image_upload_error", "An image needs an id or a src.", 400)
+        for key in ("alt", "name"):
+            if key in entry:
+                att[key] = str(entry[key] or "")
+        now = self.now()
+        return {"id": att["id"], "date_created": now, "date_created_gmt": now, "date_modified": now,
+                "date_modified_gmt": now, "src": att["src"], "name": att["name"], "alt": att["alt"]}
 
     def _set_meta(self, obj: dict[str, Any], meta: dict[str, Any], counter: str) -> None:
         """``WC_Data::update_meta_data``: by id if given, else the first entry with the key

@@ -19,3 +19,4 @@ PromptRole = Literal["system", "user", "assistant"]
 class PromptMessage:
     role: PromptRole
     content: str
+    images: tuple[str, ...] = ()  # image URLs (https or data:) the model is asked to look at

@@ -11,4 +11,4 @@ __all__ = ["chat_messages"]
 
 
 def chat_messages(prompt: Iterable[PromptMessage]) -> list[Message]:
-    return [Message(m.role, m.content) for m in prompt]
+    return [Message(m.role, m.content, images=m.images) for m in prompt]

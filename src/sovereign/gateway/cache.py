@@ -54,6 +54,9 @@ def cache_key(request: ChatRequest, provider_model_version: str) -> str:
         "frequency_penalty": request.frequency_penalty,
     }
     doc.update({k: v for k, v in extra.items() if v is not None})  # absent knobs keep old keys valid
+    images = [[i, list(m.images)] for i, m in enumerate(request.messages) if m.images]
+    if images:  # only when present: keys of text-only requests stay as they were
+        doc["images"] = images
     raw = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 

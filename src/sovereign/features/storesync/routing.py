@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from sovereign.domain.fraud_decision import META_SCORE
+from sovereign.features.images.trigger import FINDINGS_META, JOB as IMAGES_JOB, plan_images
 from sovereign.woo.webhooks import WebhookDelivery, strip_autop
 
 DRAFT_META = "_sovereign_description_draft"
@@ -44,7 +45,7 @@ def plan_delivery(store_id: str, delivery: WebhookDelivery, settings: Mapping[st
     if delivery.resource == "order" and delivery.event in ("created", "updated"):
         return _plan_order(store_id, delivery, settings)
     if delivery.resource == "product" and delivery.event in ("created", "updated"):
-        return _plan_product(store_id, delivery, settings)
+        return _with_images(_plan_product(store_id, delivery, settings), store_id, delivery, settings)
     return Plan("ignored", f"{delivery.topic}: no feature listens to it")
 
 
@@ -77,3 +78,13 @@ def _plan_product(store_id: str, d: WebhookDelivery, settings: Mapping[str, Any]
         delay,
     )
     return Plan("scheduled", f"product {d.resource_id} queued for a description", (job,))
+
+
+def _with_images(plan: Plan, store_id: str, d: WebhookDelivery, settings: Mapping[str, Any]) -> Plan:
+    """The description plan, plus an image check when the product's images changed since we last saw them."""
+    found = plan_images(store_id, d.resource_id, d.body, d.meta(FINDINGS_META), settings)
+    if found is None:
+        return plan
+    args, key, delay, detail = found
+    job = JobPlan(IMAGES_JOB, args, key, delay)
+    return Plan("scheduled", f"{plan.detail}; {detail}", (*plan.jobs, job))

@@ -24,6 +24,7 @@ NAV = (
     ("degraded", "Degraded mode"),
     ("fraud", "Fraud review"),
     ("descriptions", "Descriptions"),
+    ("images", "Images"),
     ("audit", "Audit log"),
 )
 
