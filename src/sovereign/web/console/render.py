@@ -19,6 +19,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 
 NAV = (
+    ("overview", "Overview"),
     ("jobs", "Jobs"),
     ("providers", "Providers"),
     ("degraded", "Degraded mode"),

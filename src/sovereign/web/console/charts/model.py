@@ -24,6 +24,7 @@ class Series:
     points: Sequence[tuple[datetime, float | None]]
     style: str = "line"
     upper: Sequence[tuple[datetime, float | None]] = ()
+    color: int | None = None  # colour slot 0..7 (default: the series' position)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,12 @@ class Chart:
     columns: list[str] = field(default_factory=list)
     rows: list[list[str]] = field(default_factory=list)
     series: list[str] = field(default_factory=list)  # the names drawn, in legend order
+    colors: list[int] = field(default_factory=list)  # their colour slots (s0..s7)
+
+    @property
+    def legend(self) -> list[tuple[str, str]]:
+        """(name, css class) per series, for the legend under the chart."""
+        return [(name, f"s{(self.colors[i] if i < len(self.colors) else i) % 8}") for i, name in enumerate(self.series)]
 
     @property
     def empty(self) -> bool:

@@ -88,7 +88,7 @@ def time_chart(
         if marker_label:
             parts.append(text(x + 4, y1 + 10, marker_label, "marker-label", "start"))
     for i, s in enumerate(series):
-        cls = f"series {escape(s.style)} s{i % 8}"
+        cls = f"series {escape(s.style)} s{(i if s.color is None else s.color) % 8}"
         name = escape(s.name)
         pts = [(sx(ts(t)), None if v is None else sy(v)) for t, v in s.points]
         if s.style == "band":
@@ -109,7 +109,8 @@ def time_chart(
             else:
                 parts.append(f'<polyline class="{cls}" data-series="{name}" points="{d}"><title>{name}</title></polyline>')
     columns, rows = _table(series, intervals, unit, digits)
-    return Chart(chart_id, title, text_summary, done(parts), columns, rows, [s.name for s in series])
+    colors = [i if s.color is None else s.color for i, s in enumerate(series)]
+    return Chart(chart_id, title, text_summary, done(parts), columns, rows, [s.name for s in series], colors)
 
 
 def _table(series: Sequence[Series], intervals: Sequence[Interval], unit: str, digits: int) -> tuple[list[str], list[list[str]]]:
