@@ -30,7 +30,8 @@ __all__ = ["ConsoleStats", "Mark", "ProviderBucket"]
 
 
 def _bucket(column: str, arg: str) -> str:
-    return f"to_timestamp(floor(extract(epoch FROM {column}) / {arg}) * {arg})"
+    # date_bin works on timestamps directly (epoch arithmetic would go through numeric: several times slower)
+    return f"date_bin(make_interval(secs => {arg}), {column}, TIMESTAMPTZ '2000-01-01 00:00:00+00')"
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,8 +111,8 @@ WITH ended AS (
     GROUP BY job_id
 )
 SELECT e.entrypoint AS grp, {_bucket('e.created', '$3')} AS bucket, count(*) AS jobs,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM e.created - q.created)) AS p50,
-       percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM e.created - q.created)) AS p95
+       extract(epoch FROM percentile_cont(0.5) WITHIN GROUP (ORDER BY e.created - q.created))::float8 AS p50,
+       extract(epoch FROM percentile_cont(0.95) WITHIN GROUP (ORDER BY e.created - q.created))::float8 AS p95
 FROM ended e JOIN queued q USING (job_id)
 GROUP BY 1, 2 ORDER BY 1, 2
 """
@@ -126,11 +127,20 @@ GROUP BY 1, 2 ORDER BY 1, 2
 class ConsoleStats:
     """Read-only aggregates for the overview; ``step_s`` is the bucket width in seconds."""
 
+    # The planner cannot know a date_bin has a few hundred values, so with the default 4 MB it sorts
+    # a week of job log on disk; with room it hashes (or sorts in memory). Read-only, per statement.
+    WORK_MEM = "32MB"
+
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 
+    async def _fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        async with self.pool.acquire() as conn, conn.transaction(readonly=True):
+            await conn.execute(f"SET LOCAL work_mem = '{self.WORK_MEM}'")
+            return await conn.fetch(sql, *args)
+
     async def providers(self, since: datetime, until: datetime, step_s: int) -> list[ProviderBucket]:
-        rows = await self.pool.fetch(_PROVIDERS, since, until, float(step_s))
+        rows = await self._fetch(_PROVIDERS, since, until, float(step_s))
         return [ProviderBucket(r["provider"], r["bucket"], r["calls"], r["ok"], r["p50"], r["p95"]) for r in rows]
 
     async def marks(self, since: datetime, until: datetime) -> list[Mark]:
@@ -139,17 +149,17 @@ class ConsoleStats:
 
     async def slo(self, since: datetime, until: datetime) -> dict[str, tuple[int, int]]:
         """{feature: (calls, failed calls)}: the calls the availability SLO counts (not cached, not refused)."""
-        return {r["feature"]: (r["calls"], r["bad"]) for r in await self.pool.fetch(_SLO, since, until)}
+        return {r["feature"]: (r["calls"], r["bad"]) for r in await self._fetch(_SLO, since, until)}
 
     async def queue_flow(self, since: datetime, until: datetime, step_s: int) -> list[dict[str, Any]]:
-        return [dict(r) for r in await self.pool.fetch(_QUEUE_FLOW, since, until, float(step_s))]
+        return [dict(r) for r in await self._fetch(_QUEUE_FLOW, since, until, float(step_s))]
 
     async def queue_now(self) -> dict[str, dict[str, int]]:
         """{group: {"pending": n, "rescores": n}} from the live queue."""
         return {r["grp"]: {"pending": r["pending"], "rescores": r["rescores"]} for r in await self.pool.fetch(_QUEUE_NOW)}
 
     async def job_latency(self, since: datetime, until: datetime, step_s: int) -> list[dict[str, Any]]:
-        return [dict(r) for r in await self.pool.fetch(_JOB_LATENCY, since, until, float(step_s))]
+        return [dict(r) for r in await self._fetch(_JOB_LATENCY, since, until, float(step_s))]
 
     async def webhooks(self, since: datetime, until: datetime, step_s: int) -> list[dict[str, Any]]:
-        return [dict(r) for r in await self.pool.fetch(_WEBHOOKS, since, until, float(step_s))]
+        return [dict(r) for r in await self._fetch(_WEBHOOKS, since, until, float(step_s))]
