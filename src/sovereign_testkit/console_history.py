@@ -10,7 +10,7 @@ Deterministic (seeded ``random``). Used by the console tests, the screenshots an
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Sequence
 
 import asyncpg
@@ -18,7 +18,7 @@ import asyncpg
 from sovereign.audit import AuditWriter
 from sovereign.gateway.events import BreakerChanged, CallFinished, DegradedEntered, DegradedLeft
 
-__all__ = ["gateway_history", "job_history", "webhook_history"]
+__all__ = ["SALES", "gateway_history", "job_history", "sales_history", "webhook_history"]
 
 FEATURES = ("fraud", "descriptions", "forecasts")
 
@@ -127,3 +127,46 @@ async def webhook_history(pool: asyncpg.Pool, store_id: str, start: datetime, en
         "received_at) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8)", rows,
     )
     return len(rows)
+
+
+# Daily demand per product for ``sales_history``: (mean units per day, weekly swing, stock on hand or None).
+SALES = {
+    30: (3.0, 0.5, 18),     # T-Shirt with Logo: steady, short on stock
+    22: (1.4, 0.3, 25),     # Cap: the captured store's one stock-managed product
+    24: (2.2, 0.4, 9),      # Hoodie with Pocket: runs out within days
+    19: (0.35, 0.0, 30),    # T-Shirt: intermittent, covered
+    31: (0.9, 0.2, 12),     # Beanie with Logo
+}
+
+
+def sales_history(state: object, today: date, *, days: int = 90, seed: int = 17) -> int:
+    """Orders in a fake store's state (``FakeWooStore().state``) selling ``SALES`` products every day for
+    ``days`` days before ``today``, and their stock set; the forecast then reads them over REST."""
+    import copy
+    import math
+
+    rng = random.Random(seed)
+    orders = state.orders  # type: ignore[attr-defined]
+    template = copy.deepcopy(next(iter(orders.values())))
+    item = dict(template["line_items"][0])
+    next_id = max(orders) + 1000
+    added = 0
+    for pid, (mean, swing, stock) in SALES.items():
+        product = state.products[pid]  # type: ignore[attr-defined]
+        product["manage_stock"], product["stock_quantity"] = stock is not None, stock
+        for back in range(days, 0, -1):
+            day = today - timedelta(days=back)
+            rate = mean * (1 + swing * math.sin(2 * math.pi * day.weekday() / 7)) * (0.8 + 0.4 * (days - back) / days)
+            units = sum(1 for _ in range(20) if rng.random() < rate / 20)
+            if not units:
+                continue
+            order = copy.deepcopy(template)
+            stamp = f"{day.isoformat()}T{rng.randint(8, 20):02d}:{rng.randint(0, 59):02d}:00"
+            order.update(id=next_id, status="completed", date_created=stamp, date_created_gmt=stamp,
+                         date_modified=stamp, date_modified_gmt=stamp)
+            order["line_items"] = [{**item, "id": next_id, "product_id": pid, "variation_id": 0, "quantity": units,
+                                    "name": product["name"]}]
+            orders[next_id] = order
+            next_id += 1
+            added += 1
+    return added

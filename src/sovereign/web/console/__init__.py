@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import pages_audit, pages_auth, pages_gateway, pages_jobs, pages_overview, pages_review
+from . import pages_audit, pages_auth, pages_forecasts, pages_gateway, pages_jobs, pages_overview, pages_review
 from .accounts import ConsoleUser, ConsoleUsers, Session, Sessions, UserError
 from .guard import ConsoleRoute
 
 __all__ = ["ConsoleUser", "ConsoleUsers", "Session", "Sessions", "UserError", "router"]
 
 router = APIRouter(route_class=ConsoleRoute)
-for _module in (pages_auth, pages_overview, pages_jobs, pages_gateway, pages_review, pages_audit):
+for _module in (pages_auth, pages_overview, pages_jobs, pages_gateway, pages_review, pages_forecasts, pages_audit):
     router.include_router(_module.router)

@@ -25,6 +25,7 @@ NAV = (
     ("degraded", "Degraded mode"),
     ("fraud", "Fraud review"),
     ("descriptions", "Descriptions"),
+    ("forecasts", "Forecasts"),
     ("audit", "Audit log"),
 )
 
