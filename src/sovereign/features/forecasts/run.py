@@ -36,6 +36,7 @@ from sovereign.domain.forecast import (
 )
 from sovereign.domain.products import Product
 from sovereign.domain.sales import SALES_STATUSES, daily_sales_from_orders
+from sovereign.store.forecast_series import ForecastSeries, ForecastSeriesRepository
 from sovereign.woo.client import WooClient
 from sovereign.features.services import FeatureServices
 
@@ -147,6 +148,7 @@ async def run_forecast(rt: FeatureServices, store_id: str, *, today: date | None
         await rt.db.pool.execute(
             "DELETE FROM sovereign_forecasts WHERE store_id = $1 AND product_id = ANY($2::bigint[])", store_id, sorted(gone)
         )
+        await ForecastSeriesRepository(rt.db.pool).forget(store_id, gone)
     if not bodies:
         log.info("forecast for %s: no product sold in the last %d days", store_id, HISTORY_DAYS)
         return ForecastRun(store_id, today, horizon_end)
@@ -182,6 +184,12 @@ async def run_forecast(rt: FeatureServices, store_id: str, *, today: date | None
              r.forecast_total, float(r.needed_service), r.service_level)
             for pid, r in written.items()
         ],
+    )
+    await ForecastSeriesRepository(rt.db.pool).save(  # the numbers behind it, for the console's charts
+        ForecastSeries(store_id, pid, r.name, today, [float(v) for v in series[pid]],
+                       [float(v) for v in forecasts[pid].daily[: days_to_month_end(today)]], r.stock_quantity,
+                       float(r.needed), r.model)
+        for pid, r in written.items()
     )
     log.info("forecast for %s: %d products to %s, %d write errors", store_id, len(written), horizon_end, len(errors))
     return ForecastRun(store_id, today, horizon_end, written, errors)

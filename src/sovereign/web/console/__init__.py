@@ -2,7 +2,7 @@
 
     app.include_router(console.router)
 
-Pages: jobs (retry, cancel, attempts and tracebacks), providers, degraded
+Pages: overview (the state in words, charts of providers, queue, webhooks, SLO budgets), jobs (retry, cancel, attempts and tracebacks), providers, degraded
 mode and overrides, fraud review (release / keep held orders), description
 drafts (approve, edit, reject), audit log (filter, verify, export).
 
@@ -15,12 +15,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import pages_audit, pages_auth, pages_gateway, pages_images, pages_jobs, pages_review
+from . import (
+    pages_audit, pages_auth, pages_forecasts, pages_gateway, pages_images, pages_jobs, pages_overview, pages_review,
+)
 from .accounts import ConsoleUser, ConsoleUsers, Session, Sessions, UserError
 from .guard import ConsoleRoute
 
 __all__ = ["ConsoleUser", "ConsoleUsers", "Session", "Sessions", "UserError", "router"]
 
 router = APIRouter(route_class=ConsoleRoute)
-for _module in (pages_auth, pages_jobs, pages_gateway, pages_review, pages_audit, pages_images):
+for _module in (pages_auth, pages_overview, pages_jobs, pages_gateway, pages_review, pages_images, pages_forecasts,
+                pages_audit):
     router.include_router(_module.router)

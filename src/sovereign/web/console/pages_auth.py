@@ -23,7 +23,7 @@ router = APIRouter(route_class=ConsoleRoute)
 @router.get(PREFIX, include_in_schema=False)
 @router.get(PREFIX + "/", include_in_schema=False)
 async def index(session: Session = Depends(page_session)) -> Response:
-    return RedirectResponse(PREFIX + "/jobs", status_code=303)
+    return RedirectResponse(PREFIX + "/overview", status_code=303)
 
 
 _STATIC = {"console.css": "text/css", "favicon.svg": "image/svg+xml"}

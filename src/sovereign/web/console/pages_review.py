@@ -13,15 +13,19 @@ Descriptions: *approve* (as written, or as edited in the text box) and
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta, timezone
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 
 from sovereign.features.descriptions.drafts import DraftError, DraftRepository, approve_draft, reject_draft
+from sovereign.features.fraud.scoring import FraudSettings, InvalidFraudSettings
+from sovereign.store.console_insights import DraftStats, FraudStats
 from sovereign.woo.errors import WooError
 
 from .accounts import Session
 from .guard import PREFIX, ConsoleRoute, form_session, page_session
+from .insights import draft_charts, fraud_charts
 from .queries import HeldOrders, product_names
 from .render import flash, page
 
@@ -29,6 +33,7 @@ log = logging.getLogger("sovereign.console")
 router = APIRouter(route_class=ConsoleRoute)
 
 ON_HOLD = "on-hold"
+CHART_DAYS, CHART_WEEKS = 30, 12
 
 
 @router.get(PREFIX + "/fraud", include_in_schema=False)
@@ -38,7 +43,26 @@ async def fraud(request: Request, store: str | None = None, session: Session = D
     held = await HeldOrders(rt.db.pool).list(store or None, limit=200)
     urls = {s.id: s.url.rstrip("/") for s in stores}
     return await page(request, session, "fraud.html", section="fraud", held=held, stores=stores, store=store or "",
-                      urls=urls)
+                      urls=urls, charts=await _fraud_charts(rt, stores, store or None))
+
+
+async def _fraud_charts(rt: object, stores: list, store: str | None) -> list:
+    now = datetime.now(timezone.utc)
+    since = now - timedelta(days=CHART_DAYS - 1)
+    since = since.replace(hour=0, minute=0, second=0, microsecond=0)
+    stats = FraudStats(rt.db.pool)  # type: ignore[attr-defined]
+    shown = [s for s in stores if store is None or s.id == store]
+    try:  # the threshold the chart marks: the store's (the first one's when several are shown)
+        threshold = FraudSettings.of(shown[0].settings if shown else None).config.threshold
+    except InvalidFraudSettings:
+        threshold = FraudSettings.of(None).config.threshold
+    monday = (now - timedelta(days=now.weekday(), weeks=CHART_WEEKS - 1)).replace(hour=0, minute=0, second=0,
+                                                                                   microsecond=0)
+    return fraud_charts(
+        await stats.holds_per_day(since, store), await stats.score_bins(since, store),
+        await stats.releases_per_week(monday, store), today=now.date(), days=CHART_DAYS, weeks=CHART_WEEKS,
+        threshold=threshold,
+    )
 
 
 @router.post(PREFIX + "/fraud/{store_id}/{order_id}/{decision}", include_in_schema=False)
@@ -93,8 +117,13 @@ async def descriptions(request: Request, status: str = "draft", session: Session
         drafts.extend(found)
         names[store.id] = await product_names(rt.db.pool, store.id, [d.product_id for d in found])
     drafts.sort(key=lambda d: d.updated_at, reverse=True)
+    now = datetime.now(timezone.utc)
+    since = (now - timedelta(days=CHART_DAYS - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    stats = DraftStats(rt.db.pool)
+    charts = draft_charts(await stats.per_day(since), await stats.template_reasons(since),
+                          await stats.model_calls(since), today=now.date(), days=CHART_DAYS)
     return await page(request, session, "descriptions.html", section="descriptions", drafts=drafts, names=names,
-                      status=status)
+                      status=status, charts=charts)
 
 
 @router.post(PREFIX + "/descriptions/{store_id}/{product_id}/{action}", include_in_schema=False)

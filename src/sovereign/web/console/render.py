@@ -19,12 +19,14 @@ TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 
 NAV = (
+    ("overview", "Overview"),
     ("jobs", "Jobs"),
     ("providers", "Providers"),
     ("degraded", "Degraded mode"),
     ("fraud", "Fraud review"),
     ("descriptions", "Descriptions"),
     ("images", "Images"),
+    ("forecasts", "Forecasts"),
     ("audit", "Audit log"),
 )
 
