@@ -52,9 +52,10 @@ def test_rate_limit_storm_and_worker_crash(tmp_path: Path) -> None:
     for s in (storm, crash):
         _targets_met(s)
         assert s["orders"] == 36 and s["webhooks"]["accepted"] == 72
-        # the cloud provider got customer data, redacted: the measurement had something to search
+        # the cloud provider was called and every customer value was searched for in what it got: none
+        # arrived (the fraud review sends facts only, no customer-typed text, so nothing even needs redacting)
         assert s["residency"]["cloud_completion_calls"] > 0 and s["residency"]["values_searched"] > 100
-        assert s["residency"]["redacted_values_by_kind"].get("NAME", 0) > 0
+        assert s["residency"]["requests_with_leaks"] == 0
 
     # the storm: the cloud circuit opened, the local model answered meanwhile, nothing waited for the cloud
     events = [e["event"] for e in storm["timeline"]]
