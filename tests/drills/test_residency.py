@@ -1,4 +1,5 @@
-"""The out-of-jurisdiction measurement finds personal data in real fraud prompts, and none once redacted."""
+"""The out-of-jurisdiction measurement finds personal data in prompts that carry whole orders, and none once
+redacted (Sovereign's own fraud prompt is facts only; a /v1 caller may still paste a whole order)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,12 @@ from datetime import datetime, timezone
 
 import pytest
 
-from sovereign.domain.fraud import FraudConfig, build_history, build_llm_messages, score
 from sovereign.domain.orders import Order
 from sovereign.drills.orders import burst_orders, personal_values
 from sovereign.drills.residency import find_leaks
 from sovereign.privacy import Redactor
 from sovereign_testkit.fixtures import load_json
+from sovereign_testkit.personal_prompts import whole_order_messages
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)  # Black Friday
 
@@ -22,11 +23,9 @@ def _orders(n: int = 44) -> list[dict]:
 
 
 def _request_body(body: dict, *, redactor: Redactor | None = None) -> bytes:
-    """The OpenAI-shaped request a provider receives for this order's fraud review (optionally redacted)."""
+    """The OpenAI-shaped request a provider receives for a prompt carrying this order (optionally redacted)."""
     order = Order.from_woo(body)
-    config = FraudConfig()
-    rules = score(order, build_history(order, (), config=config), config)
-    texts = [m.content for m in build_llm_messages(order, rules)]
+    texts = [text for _, text in whole_order_messages(order)]
     if redactor is not None:
         texts = redactor.redact(texts, order.personal_fields()).texts
     messages = [{"role": role, "content": t} for role, t in zip(("system", "user"), texts)]

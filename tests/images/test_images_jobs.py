@@ -111,7 +111,7 @@ async def test_webhook_checks_changed_images_and_our_echo_schedules_nothing(db_u
             await woo.put("products/31", {"images": [{"src": good, "alt": "Beanie"}]})
             await shop.drain()
             assert "image check" in (await events(svc, 31))[-1]["detail"]
-        await eventually(lambda: _images_are(shop, 31, 1), what="re-check with one image")
+        await eventually(lambda: _images_are(shop, 31, 1), timeout=60.0, what="re-check with one image")  # a loaded machine
 
 
 async def _async(value: Any) -> Any:

@@ -5,14 +5,12 @@ from __future__ import annotations
 import json
 import unicodedata
 
-from sovereign.domain.fraud_config import FraudConfig
-from sovereign.domain.fraud_history import OrderHistory
-from sovereign.domain.fraud_llm import LLM_ANSWER_SCHEMA, build_llm_messages
-from sovereign.domain.fraud_rules import score
+from sovereign.domain.fraud_llm import LLM_ANSWER_SCHEMA
 from sovereign.domain.orders import Order
 from sovereign.gateway import CUSTOMER_PERSONAL, ChatRequest
+from sovereign.gateway.types import Message
 from sovereign_testkit.fixtures import load_json
-from sovereign.features.prompts import chat_messages
+from sovereign_testkit.personal_prompts import whole_order_messages
 
 
 def order() -> Order:
@@ -20,9 +18,10 @@ def order() -> Order:
 
 
 def fraud_request(o: Order | None = None, **kw: object) -> ChatRequest:
-    """The fraud feature's real prompt for the captured order, as the feature sends it."""
+    """A prompt that carries the captured order's personal values (the fraud feature's own prompt is
+    facts only), with the order as its deny-list record, as a /v1 or support caller would send it."""
     o = o or order()
-    messages = chat_messages(build_llm_messages(o, score(o, OrderHistory(), FraudConfig())))
+    messages = [Message(role, text) for role, text in whole_order_messages(o)]  # type: ignore[arg-type]
     kw.setdefault("json_schema", LLM_ANSWER_SCHEMA)
     return ChatRequest(messages=messages, feature="fraud", data_class=CUSTOMER_PERSONAL, record=o.personal_fields(),
                        **kw)  # type: ignore[arg-type]
