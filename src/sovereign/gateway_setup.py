@@ -11,6 +11,9 @@ from sovereign.gateway import Gateway, ProviderConfig
 from sovereign.gateway.events import Event
 from sovereign.settings import Settings
 from sovereign.store.response_cache import PostgresResponseCache
+from sovereign.gateway.residency import ResidencyPolicy
+from sovereign.metrics import EventFanout, GatewayMetrics
+from sovereign.models import list_models
 
 log = logging.getLogger("sovereign.gateway")
 
@@ -25,7 +28,6 @@ def installed_model(settings: Settings) -> str | None:
         return None
     if settings.embedded_model != "auto":
         return settings.embedded_model
-    from sovereign.models import list_models
 
     installed = {m.id for m in list_models(settings.models_path) if m.state == "installed"}
     return next((m for m in _AUTO_ORDER if m in installed), None)
@@ -56,8 +58,6 @@ def build_gateway(settings: Settings, pool: asyncpg.Pool, on_event: Callable[[Ev
     """The gateway: residency policy (fail closed, redaction per provider), the Postgres response
     cache, and as event sinks the Prometheus counters (``metrics.GatewayMetrics``) and ``on_event``
     (the audit log in the service)."""
-    from sovereign.gateway.residency import ResidencyPolicy
-    from sovereign.metrics import EventFanout, GatewayMetrics
 
     providers = default_providers(settings)
     return Gateway(

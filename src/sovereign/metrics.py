@@ -58,10 +58,9 @@ class MetricSources(Protocol):
     inspector: QueueInspector
     settings: Settings
     gateway: Gateway
-    resources: dict[str, Any]
 
 __all__ = [
-    "CONTENT_TYPE", "EventFanout", "GatewayMetrics", "JobLatencyFeed", "RuntimeMetrics", "Snapshot", "runtime_metrics",
+    "CONTENT_TYPE", "EventFanout", "GatewayMetrics", "JobLatencyFeed", "RuntimeMetrics", "Snapshot",
 ]
 
 log = logging.getLogger("sovereign.metrics")
@@ -383,11 +382,3 @@ class RuntimeMetrics:
             await self.jobs.update()
             self._snapshot.snapshot = await self.snapshot()
             return generate_latest(self.registry)
-
-
-def runtime_metrics(rt: MetricSources) -> RuntimeMetrics:
-    """The runtime's ``RuntimeMetrics``, made on first use (kept in ``rt.resources``)."""
-    m = rt.resources.get("metrics")
-    if not isinstance(m, RuntimeMetrics):
-        m = rt.resources["metrics"] = RuntimeMetrics(rt)
-    return m

@@ -31,6 +31,7 @@ from sovereign.store.stores import StoreRecord, StoreRepository
 from sovereign.woo.client import WooClient
 from sovereign.gateway_setup import build_gateway
 from sovereign.metrics import EventFanout
+from sovereign.woo.tls import verify_for
 
 log = logging.getLogger("sovereign.runtime")
 
@@ -61,7 +62,6 @@ class Runtime:
     override_sync: OverrideSync | None = None
     embedder: Embedder | None = None  # None: the process's local MiniLM, made on first use
     # web-only state (the console's login throttle and last audit check, /metrics' collector)
-    resources: dict[str, Any] = field(default_factory=dict)
 
     _woo: dict[str, tuple[int, WooClient]] = field(default_factory=dict)
     _assistants: Assistants | None = None
@@ -81,7 +81,6 @@ class Runtime:
         if entry is None or entry[0] != fingerprint:
             if entry is not None:  # credentials changed: retire the old client
                 asyncio.get_running_loop().create_task(entry[1].aclose())
-            from sovereign.woo.tls import verify_for
 
             verify = verify_for(store.ca_file, insecure=store.insecure_tls, global_bundle=self.settings.woo_ca_bundle)
             client = WooClient(store.url, store.consumer_key, store.consumer_secret, timeout=30.0, max_concurrency=4,

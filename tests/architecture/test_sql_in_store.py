@@ -21,10 +21,8 @@ SQL = re.compile(
     re.S,
 )
 NOT_YET_MOVED = {
-    "features/descriptions/drafts.py", "features/forecasts/narrative.py",
-    "features/forecasts/run.py", "features/storesync/ingest.py",
     "jobs/executor.py", "jobs/inspect.py", "jobs/queue.py", "jobs/worker.py",
-    "metrics.py", "web/console/accounts.py", "web/console/queries.py",
+    "metrics.py", "web/console/accounts.py",
 }
 
 

@@ -92,7 +92,7 @@ async def test_wrong_passwords_are_refused_then_throttled_and_next_never_leaves_
     r = await svc.login()  # the right password, but this address had five failures
     assert r.status_code == 429 and "Too many failed logins" in r.text
 
-    svc.rt.resources.pop("console.login_throttle")
+    svc.app.state.login_throttle = LoginThrottle()  # a fresh throttle, as after a restart
     form = await svc.http.get("/console/login")
     r = await svc.http.post("/console/login", data={
         "csrf": csrf_of(form.text), "name": USER, "password": PASSWORD, "next": "https://evil.example/"})

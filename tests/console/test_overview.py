@@ -7,7 +7,7 @@ import re
 from datetime import datetime, timedelta, timezone
 
 from sovereign.features.fraud.jobs import schedule_rescore
-from sovereign.web.ops_api import set_degraded
+from sovereign.features.operations import set_degraded
 from sovereign_testkit.console_history import gateway_history, job_history, webhook_history
 
 from tests.console.conftest import STORE, Console

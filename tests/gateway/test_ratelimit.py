@@ -1,6 +1,7 @@
 from sovereign.gateway import ChatRequest
 from sovereign.gateway.config import RateLimits
-from sovereign.gateway.ratelimit import RateLimiter, TokenBucket, estimate_tokens
+from sovereign.gateway.ratelimit import RateLimiter, estimate_tokens
+from sovereign.tokenbucket import TokenBucket
 
 from .clock import Clock
 

@@ -63,7 +63,7 @@ def metered_gateway(llm: FakeLLM) -> Gateway:
 async def metered(db_url: str) -> AsyncIterator[Console]:
     RECORDED.events.clear()
     async with console_service(db_url, metered_gateway) as svc:
-        svc.rt.resources["metrics"] = RuntimeMetrics(svc.rt, settle_s=0.0)
+        svc.app.state.web.metrics = RuntimeMetrics(svc.rt, settle_s=0.0)
         yield svc
 
 

@@ -4,7 +4,7 @@ look at them, test them, move them, backfill them, disconnect them."""
 from __future__ import annotations
 
 import json
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -12,6 +12,10 @@ from rich.table import Table
 
 from sovereign.commands.common import console, fmt_ts, run, runtime
 from sovereign.settings import get_settings
+
+if TYPE_CHECKING:
+    from sovereign.runtime import Runtime
+    from sovereign.store.stores import StoreRecord
 
 app = typer.Typer(help="Connected WooCommerce stores.", no_args_is_help=True)
 
@@ -87,7 +91,7 @@ def _settings_line(values: dict[str, Any]) -> str:
     return ", ".join(f"{k}={values[k]}" for k in keys if k in values) or "(none readable)"
 
 
-async def _backfill(rt: Any, store: Any) -> None:  # noqa: ANN401
+async def _backfill(rt: Runtime, store: StoreRecord) -> None:
     from sovereign.features.storesync.backfill import backfill_store
 
     columns = (TextColumn("{task.description:>22}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())

@@ -20,6 +20,7 @@ from cachetools import LRUCache
 
 from sovereign.store.bounded import LookupCache
 from sovereign.store.database import CONNECTION_LOST
+from sovereign.tokenbucket import TokenBucket
 
 PREFIX = "sk-sov-"
 
@@ -60,32 +61,19 @@ def _from_row(r: asyncpg.Record) -> ApiKey:
 
 
 @dataclass
-class _Bucket:
-    tokens: float
-    updated: float
-
-
-@dataclass
 class KeyRateLimiter:
     """Per-key token bucket, in process (each API process enforces its own share)."""
 
-    buckets: "LRUCache[str, _Bucket]" = field(default_factory=lambda: LRUCache(maxsize=4096))
+    buckets: "LRUCache[str, TokenBucket]" = field(default_factory=lambda: LRUCache(maxsize=4096))
 
     def take(self, key: ApiKey) -> float:
         """0 if the request may go now, else the seconds until it may (for Retry-After)."""
-        rate = key.rate_per_minute / 60.0
-        if rate <= 0:
+        if key.rate_per_minute <= 0:
             return 0.0
-        now = time.monotonic()
-        b = self.buckets.get(key.id)
-        if b is None:
-            b = self.buckets[key.id] = _Bucket(tokens=float(key.rate_per_minute), updated=now)
-        b.tokens = min(float(key.rate_per_minute), b.tokens + (now - b.updated) * rate)
-        b.updated = now
-        if b.tokens >= 1.0:
-            b.tokens -= 1.0
-            return 0.0
-        return (1.0 - b.tokens) / rate
+        bucket = self.buckets.get(key.id)
+        if bucket is None or bucket.capacity != key.rate_per_minute:  # new, or the key's rate was changed
+            bucket = self.buckets[key.id] = TokenBucket(key.rate_per_minute)
+        return bucket.acquire(1.0)
 
 
 class ApiKeyRepository:

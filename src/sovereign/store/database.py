@@ -14,6 +14,7 @@ from typing import Any
 import asyncpg
 
 from sovereign.settings import Settings
+from sovereign.store.migrations import migrate as run_migrations
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,6 @@ async def open_database(settings: Settings, *, migrate: bool = True, max_size: i
     pool = await create_pool(url, min_size=settings.db_pool_min, max_size=max_size or settings.db_pool_max)
     db = Database(url=url, pool=pool, embedded=embedded)
     if migrate:
-        from sovereign.store.migrations import migrate as run_migrations
 
         await run_migrations(db)
     return db

@@ -15,6 +15,8 @@ from sovereign.runtime import Runtime, open_runtime
 from sovereign.settings import Settings, get_settings
 from sovereign.web import assistants_api, errors, fraud_api, health, openai_api, responses_api, webhooks
 from sovereign.web import console, metrics_api, ops_api
+from sovereign.web.console.guard import LoginThrottle
+from sovereign.web.deps import WebState
 from sovereign.web.limits import RequestLimitsMiddleware
 from sovereign.web.middleware import RequestContextMiddleware
 
@@ -41,6 +43,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = True, gat
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         rt: Runtime = await open_runtime(settings, gateway=gateway)
         app.state.runtime = rt
+        app.state.web = WebState.for_runtime(rt)
         app.state.runs_worker = run_worker
         rt.gateway.start_probes(settings.probe_interval_s)  # stopped by rt.close()
         preload = asyncio.create_task(_preload_embeddings(rt))
@@ -66,6 +69,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = True, gat
     docs = settings.api_docs  # off unless SOVEREIGN_API_DOCS=true: the API's shape is not public
     app = FastAPI(title="Sovereign", version=__version__, lifespan=lifespan, docs_url="/docs" if docs else None,
                   redoc_url="/redoc" if docs else None, openapi_url="/openapi.json" if docs else None)
+    app.state.login_throttle = LoginThrottle()  # per app, not per request: failures are remembered
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(  # outermost: oversized request lines and headers never reach anything else
         RequestLimitsMiddleware, max_path_bytes=settings.max_path_bytes, max_query_bytes=settings.max_query_bytes,

@@ -28,6 +28,7 @@ from sovereign.features.assistants.policies import AccessDenied, NoLocalModel, v
 from sovereign.store.api_keys import ApiKey
 from sovereign.web.auth import require_feature
 from sovereign.web.errors import ApiError
+from sovereign.web.deps import RuntimeDep, runtime_of
 
 __all__ = ["router"]
 
@@ -60,7 +61,7 @@ class SupportBody(BaseModel):
 
 @router.post("/v1/policies/ask")
 async def ask(body: AskBody, request: Request, key: ApiKey = Depends(require_feature("policies"))) -> JSONResponse:
-    parts = assistants(request.app.state.runtime)
+    parts = assistants(runtime_of(request))
     try:
         collections = await visible_collections(parts.store, key, body.wanted())
         answer = await parts.policies.ask(body.question, collections, api_key_id=key.id)
@@ -74,10 +75,9 @@ async def ask(body: AskBody, request: Request, key: ApiKey = Depends(require_fea
 
 
 @router.post("/v1/support/answer")
-async def support_answer(
+async def support_answer(rt: RuntimeDep, 
     body: SupportBody, request: Request, key: ApiKey = Depends(require_feature("support"))
 ) -> JSONResponse:
-    rt = request.app.state.runtime
     store = await rt.stores.get(body.store)
     if store is None:
         raise ApiError(404, f"no store {body.store!r} is connected", "unknown_store")

@@ -12,6 +12,7 @@ from fastapi import Request
 
 from sovereign.store.api_keys import ApiKey
 from sovereign.web.errors import ApiError
+from sovereign.web.deps import runtime_of
 
 
 def _bearer(request: Request) -> str | None:
@@ -22,7 +23,7 @@ def _bearer(request: Request) -> str | None:
 
 
 async def authenticate(request: Request) -> ApiKey:
-    rt = request.app.state.runtime
+    rt = runtime_of(request)
     key = await rt.api_keys.authenticate(_bearer(request))
     if key is None:
         raise ApiError(401, "missing or invalid API key", "invalid_api_key", {"WWW-Authenticate": "Bearer"})

@@ -27,6 +27,7 @@ from sovereign.features.fraud.scoring import InvalidFraudSettings
 from sovereign.store.api_keys import ApiKey
 from sovereign.web.auth import require_feature
 from sovereign.web.errors import ApiError
+from sovereign.web.deps import RuntimeDep
 
 __all__ = ["router", "order_problem"]
 
@@ -40,9 +41,8 @@ _MAX_ID = 2**63 - 1
 
 
 @router.post("/v1/fraud/score")
-async def score(request: Request, key: ApiKey = Depends(require_feature("fraud"))) -> JSONResponse:
+async def score(rt: RuntimeDep, request: Request, key: ApiKey = Depends(require_feature("fraud"))) -> JSONResponse:
     started = time.monotonic()
-    rt = request.app.state.runtime
     store_id, order = _parse(await request.body())
     store = None
     if store_id is not None:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from sovereign.store.migrations import pending
+from sovereign.web.deps import RuntimeDep
 
 router = APIRouter()
 
@@ -22,8 +23,7 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz")
-async def readyz(request: Request) -> JSONResponse:
-    rt = request.app.state.runtime
+async def readyz(rt: RuntimeDep, request: Request) -> JSONResponse:
     checks: dict[str, Any] = {}
     ready = True
     try:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from sovereign.metrics import CONTENT_TYPE, runtime_metrics
+from sovereign.metrics import CONTENT_TYPE
+from sovereign.web.deps import web_state
 
 __all__ = ["router"]
 
@@ -18,5 +19,5 @@ router = APIRouter()
 
 @router.get("/metrics", include_in_schema=False)
 async def metrics(request: Request) -> Response:
-    body = await runtime_metrics(request.app.state.runtime).render()
+    body = await web_state(request).metrics.render()
     return Response(body, media_type=CONTENT_TYPE, headers={"Cache-Control": "no-store"})

@@ -39,6 +39,7 @@ from sovereign.web.errors import ApiError
 from sovereign.web.openai_chat import FEATURE, TIMEOUT_S, ChatCompletionBody, chat_request
 from sovereign.web.openai_render import api_error, completion, events
 from sovereign.web.openai_scope import allowed, form, model_entries, providers_for, require_capable
+from sovereign.web.deps import runtime_of
 
 router = APIRouter(prefix="/v1", tags=["openai"])
 _key = require_feature(FEATURE)
@@ -142,7 +143,7 @@ async def embeddings(body: EmbeddingsBody, request: Request, key: ApiKey = Depen
 
 
 def _gateway(request: Request) -> Gateway:
-    return request.app.state.runtime.gateway  # type: ignore[no-any-return]
+    return runtime_of(request).gateway  # type: ignore[no-any-return]
 
 
 def _embedding_target(gateway: Gateway, key: ApiKey, model: str, *, check_only: bool = False) -> ProviderConfig | None:

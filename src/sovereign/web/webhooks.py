@@ -20,6 +20,7 @@ from sovereign.features.storesync.ingest import ingest
 from sovereign.store.webhook_receipts import WebhookReceipts
 from sovereign.woo.webhooks import InvalidDelivery, header, parse_delivery, ping_webhook_id, verify_signature
 from sovereign.web.errors import error_response
+from sovereign.web.deps import RuntimeDep, web_state
 
 router = APIRouter()
 log = logging.getLogger("sovereign.webhooks")
@@ -28,8 +29,7 @@ DELIVERIES = Counter("sovereign_webhook_deliveries_total", "WooCommerce webhook 
 
 
 @router.post("/webhooks/woocommerce/{store_id}")
-async def receive(store_id: str, request: Request) -> JSONResponse:
-    rt = request.app.state.runtime
+async def receive(rt: RuntimeDep, store_id: str, request: Request) -> JSONResponse:
     store = await rt.stores.get(store_id)
     if store is None:
         DELIVERIES.labels("unknown", "unknown_store").inc()
@@ -40,7 +40,7 @@ async def receive(store_id: str, request: Request) -> JSONResponse:
     if ping_id is not None:
         DELIVERIES.labels(store_id, "ping").inc()
         log.info("webhook ping for store %s (webhook %s)", store_id, ping_id)
-        await _receipt(rt, store_id, ping_id, "ping")
+        await _receipt(web_state(request).receipts, store_id, ping_id, "ping")
         return JSONResponse({"ok": True, "ping": True})
     if not verify_signature(raw, header(headers.items(), "X-WC-Webhook-Signature"), store.webhook_secret):
         DELIVERIES.labels(store_id, "bad_signature").inc()
@@ -57,7 +57,7 @@ async def receive(store_id: str, request: Request) -> JSONResponse:
     except ValueError as exc:  # e.g. a body PostgreSQL's jsonb refuses (\u0000)
         DELIVERIES.labels(store_id, "invalid").inc()
         return error_response(400, f"delivery refused: {exc}", "invalid_delivery")
-    await _receipt(rt, store_id, delivery.webhook_id, "delivery")
+    await _receipt(web_state(request).receipts, store_id, delivery.webhook_id, "delivery")
     if result.duplicate:
         DELIVERIES.labels(store_id, "duplicate").inc()
         return JSONResponse({"ok": True, "duplicate": True})
@@ -66,11 +66,8 @@ async def receive(store_id: str, request: Request) -> JSONResponse:
     return JSONResponse({"ok": True, "event_id": result.event_id, "outcome": result.plan.outcome, "jobs": list(result.job_ids)})
 
 
-async def _receipt(rt, store_id: str, webhook_id: int, kind: str) -> None:  # noqa: ANN001
+async def _receipt(receipts: WebhookReceipts, store_id: str, webhook_id: int, kind: str) -> None:
     """Proof for `connect` that this webhook reaches us; best effort (a ping is answered 200 regardless)."""
-    receipts = rt.resources.get("webhook_receipts")
-    if receipts is None:
-        receipts = rt.resources["webhook_receipts"] = WebhookReceipts(rt.db.pool)
     try:
         await receipts.record(store_id, webhook_id, kind)
     except Exception as exc:  # noqa: BLE001 - the delivery itself was handled

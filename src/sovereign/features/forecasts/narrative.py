@@ -35,6 +35,7 @@ from sovereign.gateway import PUBLIC, ChatRequest, GatewayError
 from sovereign.jobs import BulkItem, Scheduled
 from sovereign.features.services import FeatureServices
 from sovereign.features.prompts import chat_messages
+from sovereign.store.forecasts import ForecastRepository, NarrativeRecord
 
 
 __all__ = ["NARRATIVE_JOB", "NarrativeArgs", "NarrativeRow", "schedule_narratives", "unsupported_numbers", "write_narrative"]
@@ -138,24 +139,9 @@ async def write_narrative(rt: FeatureServices, args: NarrativeArgs, *, timeout_s
             status, reason = "invalid", "invented_number:" + ",".join(invented[:8])
         else:
             status, narrative = "ok", text
-    await rt.db.pool.execute(
-        """
-        INSERT INTO sovereign_forecast_narratives
-            (store_id, as_of, category, batch, product_ids, narrative, status, reason, model)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-        ON CONFLICT (store_id, as_of, category, batch) DO UPDATE SET product_ids = EXCLUDED.product_ids,
-            narrative = EXCLUDED.narrative, status = EXCLUDED.status, reason = EXCLUDED.reason,
-            model = EXCLUDED.model, created_at = now()
-        """,
-        args.store,
-        args.as_of,
-        args.category,
-        args.batch,
-        [r.product_id for r in args.rows],
-        narrative,
-        status,
-        reason,
-        model,
-    )
+    await ForecastRepository(rt.db.pool).save_narrative(NarrativeRecord(
+        args.store, args.as_of, args.category, args.batch, [r.product_id for r in args.rows], narrative, status,
+        reason, model,
+    ))
     log.info("narrative %s/%s#%d for %s: %s", args.as_of, args.category, args.batch, args.store, reason or status)
     return status

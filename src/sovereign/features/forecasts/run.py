@@ -36,6 +36,7 @@ from sovereign.domain.forecast import (
 )
 from sovereign.domain.products import Product
 from sovereign.domain.sales import SALES_STATUSES, daily_sales_from_orders
+from sovereign.store.forecasts import ForecastRepository, ForecastRow
 from sovereign.store.forecast_series import ForecastSeries, ForecastSeriesRepository
 from sovereign.woo.client import WooClient
 from sovereign.features.services import FeatureServices
@@ -100,11 +101,6 @@ async def _products(woo: WooClient, ids: list[int]) -> dict[int, dict[str, Any]]
     return found
 
 
-async def _previous_ids(rt: FeatureServices, store_id: str) -> set[int]:
-    rows = await rt.db.pool.fetch("SELECT product_id FROM sovereign_forecasts WHERE store_id = $1", store_id)
-    return {int(r["product_id"]) for r in rows}
-
-
 def _category(body: Mapping[str, Any]) -> str:
     names = [str(c.get("name")) for c in body.get("categories") or [] if c.get("name")]
     return names[0] if names else "Uncategorized"
@@ -140,14 +136,13 @@ async def run_forecast(rt: FeatureServices, store_id: str, *, today: date | None
     today = today or utc_today()
     start = today - timedelta(days=HISTORY_DAYS)
     sales = await fetch_sales(woo, start, today)
-    previous = await _previous_ids(rt, store_id)
+    repo = ForecastRepository(rt.db.pool)
+    previous = await repo.product_ids(store_id)
     bodies = await _products(woo, sorted(set(sales) | previous))
     horizon_end = month_end(today)
     gone = previous - bodies.keys()
     if gone:
-        await rt.db.pool.execute(
-            "DELETE FROM sovereign_forecasts WHERE store_id = $1 AND product_id = ANY($2::bigint[])", store_id, sorted(gone)
-        )
+        await repo.forget(store_id, gone)
         await ForecastSeriesRepository(rt.db.pool).forget(store_id, gone)
     if not bodies:
         log.info("forecast for %s: no product sold in the last %d days", store_id, HISTORY_DAYS)
@@ -169,22 +164,11 @@ async def run_forecast(rt: FeatureServices, store_id: str, *, today: date | None
         log.warning("forecast for %s: meta not written for %s", store_id, message)
     written = {pid: r for pid, r in results.items() if pid not in failed}
 
-    await rt.db.pool.executemany(
-        """
-        INSERT INTO sovereign_forecasts (store_id, product_id, model, demand_class, needed, horizon_end,
-                                         forecast_total, needed_service, service_level)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-        ON CONFLICT (store_id, product_id) DO UPDATE SET model = EXCLUDED.model,
-            demand_class = EXCLUDED.demand_class, needed = EXCLUDED.needed,
-            horizon_end = EXCLUDED.horizon_end, forecast_total = EXCLUDED.forecast_total,
-            needed_service = EXCLUDED.needed_service, service_level = EXCLUDED.service_level, created_at = now()
-        """,
-        [
-            (store_id, pid, r.model, r.demand_class, float(r.needed), horizon_end,
-             r.forecast_total, float(r.needed_service), r.service_level)
-            for pid, r in written.items()
-        ],
-    )
+    await repo.save(store_id, (
+        ForecastRow(pid, r.model, r.demand_class, float(r.needed), horizon_end, r.forecast_total,
+                    float(r.needed_service), r.service_level)
+        for pid, r in written.items()
+    ))
     await ForecastSeriesRepository(rt.db.pool).save(  # the numbers behind it, for the console's charts
         ForecastSeries(store_id, pid, r.name, today, [float(v) for v in series[pid]],
                        [float(v) for v in forecasts[pid].daily[: days_to_month_end(today)]], r.stock_quantity,

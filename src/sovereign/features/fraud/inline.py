@@ -32,6 +32,7 @@ from sovereign.features.fraud.jobs import schedule_rescore
 from sovereign.features.fraud.review import NOT_NEEDED, SKIPPED, Review, review_order
 from sovereign.features.fraud.scoring import FraudSettings, Scored, conclude, rules_for
 from sovereign.store.fraud_results import FraudRecord, FraudRepository
+from sovereign.features.services import FeatureServices
 
 __all__ = ["BUDGET_S", "LLM_BUDGET_S", "InlineResult", "score_inline"]
 
@@ -81,7 +82,7 @@ class InlineResult:
 
 
 async def score_inline(
-    rt: Any, store: StoreRecord | None, body: Mapping[str, Any], *, started: float | None = None,
+    rt: FeatureServices, store: StoreRecord | None, body: Mapping[str, Any], *, started: float | None = None,
     budget_s: float = BUDGET_S,
 ) -> InlineResult:
     """Score ``body`` (a WooCommerce order JSON) for ``store`` (None: default config, no history).

@@ -128,7 +128,7 @@ async def rescore_order(args: OrderArgs, ctx: JobContext[FeatureServices]) -> No
 class _Run:
     """One job run's loaded state: the store, its settings, the parsed order and the rules' result."""
 
-    rt: Any
+    rt: FeatureServices
     store: StoreRecord
     settings: FraudSettings
     repo: FraudRepository
@@ -136,7 +136,7 @@ class _Run:
     rules: RulesResult
 
     @classmethod
-    async def open(cls, rt: Any, args: OrderArgs, repo: FraudRepository | None = None) -> "_Run":
+    async def open(cls, rt: FeatureServices, args: OrderArgs, repo: FraudRepository | None = None) -> "_Run":
         store = await rt.store_or_fail(args.store)
         try:
             settings = FraudSettings.of(store.settings)

@@ -17,6 +17,7 @@ import asyncpg
 from sovereign.features.storesync.routing import Plan, plan_delivery
 from sovereign.jobs import JobQueue
 from sovereign.store.stores import StoreRecord
+from sovereign.store.webhook_events import EventRecord, WebhookEvents
 from sovereign.woo.webhooks import WebhookDelivery
 
 
@@ -51,32 +52,19 @@ def synthetic_delivery(store: StoreRecord, resource: str, body: dict[str, Any], 
 
 async def ingest(pool: asyncpg.Pool, queue: JobQueue, store: StoreRecord, delivery: WebhookDelivery) -> Ingested:
     plan = plan_delivery(store.id, delivery, store.settings)
-    async with pool.acquire() as conn, conn.transaction():
-        event_id = await conn.fetchval(
-            """
-            INSERT INTO sovereign_webhook_events
-                (store_id, topic, resource, resource_id, body_sha256, webhook_id, delivery_id, outcome, detail, body)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb)
-            ON CONFLICT DO NOTHING RETURNING id
-            """,
-            store.id,
-            delivery.topic,
-            delivery.resource,
-            delivery.resource_id,
-            delivery.body_sha256,
-            delivery.webhook_id,
-            delivery.delivery_id,
-            plan.outcome,
-            plan.detail,
-            json.dumps(delivery.body),
-        )
+    event = EventRecord(
+        store.id, delivery.topic, delivery.resource, delivery.resource_id, delivery.body_sha256, delivery.webhook_id,
+        delivery.delivery_id, plan.outcome, plan.detail, delivery.body,
+    )
+    async with WebhookEvents(pool).unit_of_work() as uow:
+        event_id = await uow.add(event)
         if event_id is None:
             return Ingested(None, plan)
         job_ids: list[int] = []
         for job in plan.jobs:
-            res = await queue.schedule(job.name, job.args, dedupe_key=job.dedupe_key, delay=job.delay_s, conn=conn)
+            res = await queue.schedule(job.name, job.args, dedupe_key=job.dedupe_key, delay=job.delay_s, conn=uow.conn)
             if res.job_id is not None:
                 job_ids.append(res.job_id)
         if job_ids:
-            await conn.execute("UPDATE sovereign_webhook_events SET job_ids = $2 WHERE id = $1", event_id, job_ids)
+            await uow.link_jobs(event_id, job_ids)
     return Ingested(event_id, plan, tuple(job_ids))

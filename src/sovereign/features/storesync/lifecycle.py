@@ -12,6 +12,7 @@ from sovereign.features.storesync import reach, webhooks
 from sovereign.store.stores import StoreRecord
 from sovereign.store.webhook_receipts import WebhookReceipts
 from sovereign.woo.errors import WooError, describe
+from sovereign.features.storesync.connect import key_problem
 
 log = logging.getLogger("sovereign.stores")
 
@@ -58,7 +59,6 @@ class TestReport:
 async def test(rt: FeatureServices, store_id: str) -> TestReport:
     """Key (read/write), webhooks (one active per topic at the recorded URL), Sovereign reachable at that URL,
     WordPress's delivery rules, and whether each webhook has ever reached us."""
-    from sovereign.features.storesync.connect import key_problem
 
     store = await _store(rt, store_id)
     report = TestReport()

@@ -25,6 +25,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 
 from .accounts import Session, Sessions
+from sovereign.web.deps import runtime_of
 
 __all__ = [
     "COOKIE", "LOGIN_COOKIE", "ConsoleRoute", "Forbidden", "LoginThrottle", "Redirect", "form_session",
@@ -90,7 +91,7 @@ def tokens_match(a: str | None, b: str | None) -> bool:
 
 
 def sessions(request: Request) -> Sessions:
-    return Sessions(request.app.state.runtime.db.pool)
+    return Sessions(runtime_of(request).db.pool)
 
 
 def secure_cookies(request: Request) -> bool:
@@ -180,8 +181,6 @@ class LoginThrottle:
 
 
 def throttle(request: Request) -> LoginThrottle:
-    resources = request.app.state.runtime.resources
-    t = resources.get("console.login_throttle")
-    if not isinstance(t, LoginThrottle):
-        t = resources["console.login_throttle"] = LoginThrottle()
+    """The app's one login throttle (made with the app, so it outlives any one request)."""
+    t: LoginThrottle = request.app.state.login_throttle
     return t

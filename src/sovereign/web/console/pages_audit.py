@@ -19,8 +19,10 @@ from fastapi.responses import StreamingResponse
 
 from .accounts import Session
 from .guard import PREFIX, ConsoleRoute, page_session
-from .queries import AuditFilter, AuditRows
+from sovereign.audit import export_jsonl, verify as verify_chain
+from sovereign.store.audit_rows import AuditFilter, AuditRows
 from .render import page
+from sovereign.web.deps import RuntimeDep, runtime_of, web_state
 
 log = logging.getLogger("sovereign.console")
 router = APIRouter(route_class=ConsoleRoute)
@@ -46,29 +48,25 @@ def _filter(request: Request) -> AuditFilter:
 
 
 async def _verify(request: Request) -> dict[str, Any]:
-    from sovereign.audit import verify
-
-    rt = request.app.state.runtime
+    rt = runtime_of(request)
     started = time.monotonic()
-    report = await verify(rt.db.pool, max_problems=50)
+    report = await verify_chain(rt.db.pool, max_problems=50)
     result = {
         "ok": report.ok, "rows": report.rows, "head_id": report.head_id, "head_hash": report.head_hash,
         "problems": [{"row": p.row_id, "kind": p.kind, "message": p.message} for p in report.problems],
         "at": datetime.now(timezone.utc), "seconds": round(time.monotonic() - started, 2),
     }
-    rt.resources["console.audit_verification"] = result
+    web_state(request).audit_verification = result
     log.info("console: %s verified the audit chain: %s", request.state.console_session.user,
              "ok" if report.ok else f"{len(report.problems)} problem(s)")
     return result
 
 
 @router.get(PREFIX + "/audit", include_in_schema=False)
-async def audit(request: Request, before: int | None = None, verify: int = 0,
+async def audit(rt: RuntimeDep, request: Request, before: int | None = None, verify: int = 0,
                 session: Session = Depends(page_session)) -> Response:
-    rt = request.app.state.runtime
     f = _filter(request)
     try:
-        import sovereign.audit  # noqa: F401 - the page needs the audit package and its table
         rows_repo = AuditRows(rt.db.pool)
         rows = await rows_repo.page(f, before_id=before, limit=100)
         choices = await rows_repo.choices()
@@ -76,7 +74,7 @@ async def audit(request: Request, before: int | None = None, verify: int = 0,
         log.warning("console: audit log unavailable: %s", exc)
         return await page(request, session, "audit.html", section="audit", unavailable=str(exc), rows=[],
                           choices={}, f=f, verification=None, query="", before=None)
-    verification = await _verify(request) if verify else rt.resources.get("console.audit_verification")
+    verification = await _verify(request) if verify else web_state(request).audit_verification
     params = {k: v for k, v in request.query_params.items() if k in ("kind", "feature", "provider", "outcome",
                                                                      "since", "until") and v}
     return await page(
@@ -88,11 +86,9 @@ async def audit(request: Request, before: int | None = None, verify: int = 0,
 @router.get(PREFIX + "/audit/export.jsonl", include_in_schema=False)
 async def export(request: Request, session: Session = Depends(page_session)) -> Response:
     """Every row with ``since <= at < until`` as JSON Lines (with hashes, verifiable offline)."""
-    from sovereign.audit import export_jsonl
-
     f = _filter(request)
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024, mode="w+", encoding="utf-8")
-    n = await export_jsonl(request.app.state.runtime.db.pool, spool, since=f.since, until=f.until)
+    n = await export_jsonl(runtime_of(request).db.pool, spool, since=f.since, until=f.until)
     spool.seek(0)
     log.warning("console: %s exported %d audit rows", session.user, n)
 

@@ -15,6 +15,7 @@ from .guard import (
     set_cookie, throttle, tokens_match,
 )
 from .render import STATIC, bare
+from sovereign.web.deps import runtime_of
 
 log = logging.getLogger("sovereign.console")
 router = APIRouter(route_class=ConsoleRoute)
@@ -67,7 +68,7 @@ async def login(request: Request) -> Response:
         log.warning("console login throttled for %s", address)
         return _login_page(request, f"Too many failed logins. Try again in {math.ceil(wait / 60)} minute(s).", 429,
                            name)
-    rt = request.app.state.runtime
+    rt = runtime_of(request)
     user = await ConsoleUsers(rt.db.pool).authenticate(name, password) if name and password else None
     if user is None:
         limiter.failed(f"user:{name}", address)
@@ -84,7 +85,7 @@ async def login(request: Request) -> Response:
 
 @router.post(PREFIX + "/logout", include_in_schema=False)
 async def logout(request: Request, session: Session = Depends(form_session)) -> Response:
-    await Sessions(request.app.state.runtime.db.pool).end(session)
+    await Sessions(runtime_of(request).db.pool).end(session)
     response = RedirectResponse(PREFIX + "/login", status_code=303)
     response.delete_cookie(COOKIE, path=PREFIX)
     return response

@@ -10,6 +10,7 @@ from .accounts import Session
 from .forecast_view import SERVICE_LEVEL, product_charts, run_outs
 from .guard import PREFIX, ConsoleRoute, page_session
 from .render import page
+from sovereign.web.deps import RuntimeDep
 
 router = APIRouter(route_class=ConsoleRoute)
 
@@ -17,8 +18,7 @@ SHOWN = 6  # products charted when none is picked: the most urgent ones
 
 
 @router.get(PREFIX + "/forecasts", include_in_schema=False)
-async def forecasts(request: Request, product: str | None = None, session: Session = Depends(page_session)) -> Response:
-    rt = request.app.state.runtime
+async def forecasts(rt: RuntimeDep, request: Request, product: str | None = None, session: Session = Depends(page_session)) -> Response:
     items = await ForecastSeriesRepository(rt.db.pool).list()
     short = run_outs(items)
     picked = [s for s in items if product and f"{s.store_id}:{s.product_id}" == product]

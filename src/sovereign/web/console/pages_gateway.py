@@ -7,11 +7,12 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 
-from sovereign.web.ops_api import OverrideError, clear_overrides, set_degraded, set_pin, set_provider
+from sovereign.features.operations import OverrideError, clear_overrides, set_degraded, set_pin, set_provider
 
 from .accounts import Session
 from .guard import PREFIX, ConsoleRoute, form_session, page_session
 from .render import flash, page
+from sovereign.web.deps import runtime_of
 
 router = APIRouter(route_class=ConsoleRoute)
 
@@ -44,7 +45,7 @@ def _features(status: dict[str, Any], slo: float) -> list[dict[str, Any]]:
 
 @router.get(PREFIX + "/providers", include_in_schema=False)
 async def providers(request: Request, session: Session = Depends(page_session)) -> Response:
-    gateway = request.app.state.runtime.gateway
+    gateway = runtime_of(request).gateway
     status = gateway.status()
     slo = gateway.settings.degraded.slo
     return await page(
@@ -55,7 +56,7 @@ async def providers(request: Request, session: Session = Depends(page_session)) 
 
 @router.get(PREFIX + "/degraded", include_in_schema=False)
 async def degraded(request: Request, session: Session = Depends(page_session)) -> Response:
-    gateway = request.app.state.runtime.gateway
+    gateway = runtime_of(request).gateway
     status = gateway.status()
     return await page(
         request, session, "degraded.html", section="degraded", features=_features(status, gateway.settings.degraded.slo),
@@ -83,7 +84,7 @@ async def post_feature(request: Request, session: Session = Depends(form_session
     feature = str(form.get("feature") or "").strip()
     on = form.get("on") == "1"
     reason = str(form.get("reason") or "")
-    gateway = request.app.state.runtime.gateway
+    gateway = runtime_of(request).gateway
     label = "every feature" if feature == "*" else f"feature {feature!r}"
     done = f"{label}: forced degraded mode on." if on else f"{label}: forced degraded mode off."
     return await _switch(
@@ -95,7 +96,7 @@ async def post_feature(request: Request, session: Session = Depends(form_session
 async def post_provider(request: Request, session: Session = Depends(form_session)) -> Response:
     form = await request.form()
     name = str(form.get("name") or "").strip() or None
-    gateway = request.app.state.runtime.gateway
+    gateway = runtime_of(request).gateway
     done = f"Every call now goes to {name!r} only." if name else "No provider is forced any more."
     return await _switch(request, session, lambda: set_provider(gateway, name, actor=_actor(session)), done)
 
@@ -106,7 +107,7 @@ async def post_pin(request: Request, session: Session = Depends(form_session)) -
     provider = str(form.get("provider") or "").strip()
     version = str(form.get("version") or "").strip() or None
     model = str(form.get("model") or "").strip() or None
-    gateway = request.app.state.runtime.gateway
+    gateway = runtime_of(request).gateway
     done = f"{provider!r} is pinned to {version!r}." if version else f"{provider!r} is no longer pinned."
     return await _switch(
         request, session, lambda: set_pin(gateway, provider, version, model=model, actor=_actor(session)), done
@@ -115,7 +116,7 @@ async def post_pin(request: Request, session: Session = Depends(form_session)) -
 
 @router.post(PREFIX + "/degraded/clear", include_in_schema=False)
 async def post_clear(request: Request, session: Session = Depends(form_session)) -> Response:
-    gateway = request.app.state.runtime.gateway
+    gateway = runtime_of(request).gateway
     return await _switch(
         request, session, lambda: clear_overrides(gateway, actor=_actor(session)), "Every override is cleared."
     )

@@ -18,16 +18,16 @@ from sovereign.woo.errors import WooError
 
 from .accounts import Session
 from .guard import PREFIX, ConsoleRoute, form_session, page_session
-from .queries import product_names
+from sovereign.store.webhook_events import product_names
 from .render import flash, page
+from sovereign.web.deps import RuntimeDep
 
 log = logging.getLogger("sovereign.console")
 router = APIRouter(route_class=ConsoleRoute)
 
 
 @router.get(PREFIX + "/images", include_in_schema=False)
-async def images(request: Request, status: str = "draft", session: Session = Depends(page_session)) -> Response:
-    rt = request.app.state.runtime
+async def images(rt: RuntimeDep, request: Request, status: str = "draft", session: Session = Depends(page_session)) -> Response:
     if status not in ALT_STATUSES:
         status = "draft"
     repo = ImageRepository(rt.db.pool)
@@ -46,9 +46,8 @@ async def images(request: Request, status: str = "draft", session: Session = Dep
 
 
 @router.post(PREFIX + "/images/{store_id}/{product_id}/{image_id}/{action}", include_in_schema=False)
-async def alt_action(request: Request, store_id: str, product_id: int, image_id: int, action: str,
+async def alt_action(rt: RuntimeDep, request: Request, store_id: str, product_id: int, image_id: int, action: str,
                      session: Session = Depends(form_session)) -> Response:
-    rt = request.app.state.runtime
     form = await request.form()
     back = RedirectResponse(PREFIX + "/images", status_code=303)
     try:

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse
 from .accounts import Session
 from .guard import PREFIX, ConsoleRoute, form_session, page_session
 from .render import flash, page
+from sovereign.web.deps import RuntimeDep
 
 log = logging.getLogger("sovereign.console")
 router = APIRouter(route_class=ConsoleRoute)
@@ -18,9 +19,8 @@ STATES = (("failed", "Failed"), ("past_due", "Past due"), ("pending", "Pending")
 
 
 @router.get(PREFIX + "/jobs", include_in_schema=False)
-async def jobs(request: Request, state: str = "failed", name: str | None = None,
+async def jobs(rt: RuntimeDep, request: Request, state: str = "failed", name: str | None = None,
                session: Session = Depends(page_session)) -> Response:
-    rt = request.app.state.runtime
     if state not in dict(STATES):
         state = "failed"
     counts = await rt.inspector.counts()
@@ -34,8 +34,7 @@ async def jobs(request: Request, state: str = "failed", name: str | None = None,
 
 
 @router.get(PREFIX + "/jobs/{job_id}", include_in_schema=False)
-async def job(request: Request, job_id: int, session: Session = Depends(page_session)) -> Response:
-    rt = request.app.state.runtime
+async def job(rt: RuntimeDep, request: Request, job_id: int, session: Session = Depends(page_session)) -> Response:
     row = await rt.inspector.get(job_id)
     final = await rt.inspector.final_status(job_id)
     attempts = await rt.inspector.attempts(job_id)
@@ -48,8 +47,7 @@ async def job(request: Request, job_id: int, session: Session = Depends(page_ses
 
 
 @router.post(PREFIX + "/jobs/{job_id}/retry", include_in_schema=False)
-async def retry(request: Request, job_id: int, session: Session = Depends(form_session)) -> Response:
-    rt = request.app.state.runtime
+async def retry(rt: RuntimeDep, request: Request, job_id: int, session: Session = Depends(form_session)) -> Response:
     moved = await rt.inspector.retry([job_id])
     log.warning("console: %s retried job %s (%d moved)", session.user, job_id, moved)
     await flash(request, session, f"Job {job_id} is queued again with a fresh attempt budget." if moved
@@ -58,8 +56,7 @@ async def retry(request: Request, job_id: int, session: Session = Depends(form_s
 
 
 @router.post(PREFIX + "/jobs/{job_id}/cancel", include_in_schema=False)
-async def cancel(request: Request, job_id: int, session: Session = Depends(form_session)) -> Response:
-    rt = request.app.state.runtime
+async def cancel(rt: RuntimeDep, request: Request, job_id: int, session: Session = Depends(form_session)) -> Response:
     matched = await rt.inspector.cancel([job_id])
     log.warning("console: %s cancelled job %s (%d matched)", session.user, job_id, matched)
     await flash(request, session, f"Job {job_id} was cancelled (a running job is asked to stop)." if matched

@@ -14,13 +14,13 @@ from .guard import PREFIX, ConsoleRoute, page_session
 from .overview import WINDOWS, intervals, provider_charts, queue_charts, slo_chart, state_words, webhook_chart
 from .pages_gateway import KNOWN_FEATURES
 from .render import page
+from sovereign.web.deps import RuntimeDep
 
 router = APIRouter(route_class=ConsoleRoute)
 
 
 @router.get(PREFIX + "/overview", include_in_schema=False)
-async def overview(request: Request, window: str = "24h", session: Session = Depends(page_session)) -> Response:
-    rt = request.app.state.runtime
+async def overview(rt: RuntimeDep, request: Request, window: str = "24h", session: Session = Depends(page_session)) -> Response:
     w = WINDOWS.get(window, WINDOWS["24h"])
     end = datetime.now(timezone.utc)
     start = datetime.fromtimestamp((end - w.span).timestamp() // w.step_s * w.step_s, timezone.utc)  # whole buckets

@@ -1,9 +1,8 @@
 """The two human review queues: orders the fraud feature held, and description drafts.
 
-Fraud: *release* puts the order back to ``processing`` in WooCommerce (only if
-it is still ``on-hold`` there: an order someone already moved is left as it
-is); *keep* leaves it on hold. Either decision is recorded and takes the
-order off the queue until a newer fraud result holds it again.
+Fraud: *release* or *keep* go through the fraud feature's ``decide_held_order``
+(``features/fraud/decisions.py``), which releases the order in WooCommerce and
+records the decision.
 
 Descriptions: *approve* (as written, or as edited in the text box) and
 *reject* go through the descriptions feature's ``approve_draft`` /
@@ -19,6 +18,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 
 from sovereign.features.descriptions.drafts import DraftError, DraftRepository, approve_draft, reject_draft
+from sovereign.features.fraud.decisions import DecisionRefused, decide_held_order
 from sovereign.features.fraud.scoring import FraudSettings, InvalidFraudSettings
 from sovereign.store.console_insights import DraftStats, FraudStats
 from sovereign.woo.errors import WooError
@@ -26,19 +26,19 @@ from sovereign.woo.errors import WooError
 from .accounts import Session
 from .guard import PREFIX, ConsoleRoute, form_session, page_session
 from .insights import draft_charts, fraud_charts
-from .queries import HeldOrders, product_names
+from sovereign.store.held_orders import HeldOrders
+from sovereign.store.webhook_events import product_names
 from .render import flash, page
+from sovereign.web.deps import RuntimeDep
 
 log = logging.getLogger("sovereign.console")
 router = APIRouter(route_class=ConsoleRoute)
 
-ON_HOLD = "on-hold"
 CHART_DAYS, CHART_WEEKS = 30, 12
 
 
 @router.get(PREFIX + "/fraud", include_in_schema=False)
-async def fraud(request: Request, store: str | None = None, session: Session = Depends(page_session)) -> Response:
-    rt = request.app.state.runtime
+async def fraud(rt: RuntimeDep, request: Request, store: str | None = None, session: Session = Depends(page_session)) -> Response:
     stores = await rt.stores.list()
     held = await HeldOrders(rt.db.pool).list(store or None, limit=200)
     urls = {s.id: s.url.rstrip("/") for s in stores}
@@ -66,48 +66,22 @@ async def _fraud_charts(rt: object, stores: list, store: str | None) -> list:
 
 
 @router.post(PREFIX + "/fraud/{store_id}/{order_id}/{decision}", include_in_schema=False)
-async def decide(request: Request, store_id: str, order_id: int, decision: str,
+async def decide(rt: RuntimeDep, request: Request, store_id: str, order_id: int, decision: str,
                  session: Session = Depends(form_session)) -> Response:
-    rt = request.app.state.runtime
     back = RedirectResponse(PREFIX + "/fraud", status_code=303)
-    if decision not in ("release", "keep"):
-        await flash(request, session, f"Unknown decision {decision!r}.")
-        return back
-    queue = HeldOrders(rt.db.pool)
-    held = await queue.get(store_id, order_id)
     form = await request.form()
-    if held is None or str(held.result_id) != str(form.get("result") or ""):
-        await flash(request, session, f"Order {order_id} changed since the page was shown (re-scored or reviewed): "
-                                      "check it again.")
+    try:
+        detail = await decide_held_order(rt, store_id, order_id, decision, shown_result=str(form.get("result") or ""),
+                                         actor=session.user)
+    except DecisionRefused as exc:
+        await flash(request, session, str(exc))
         return back
-    detail = "kept on hold"
-    if decision == "release":
-        store = await rt.stores.get(store_id)
-        if store is None:
-            await flash(request, session, f"Store {store_id!r} is not connected.")
-            return back
-        woo = rt.woo(store)
-        try:
-            current = str((await woo.get_order(order_id)).get("status") or "")
-            if current == ON_HOLD:
-                await woo.update_order(order_id, status="processing")
-                detail = "released: on-hold -> processing"
-            else:
-                detail = f"released: the order was already {current or 'without status'} in WooCommerce, left as is"
-        except WooError as exc:
-            log.warning("console: releasing order %s of %s failed: %s", order_id, store_id, exc)
-            await flash(request, session, f"Order {order_id} was not released: WooCommerce answered {exc}. "
-                                          "Nothing was recorded; try again.")
-            return back
-    await queue.decide(held, decision, session.user, detail)
-    log.warning("console: %s decided %s on order %s of %s: %s", session.user, decision, order_id, store_id, detail)
     await flash(request, session, f"Order {order_id}: {detail}.")
     return back
 
 
 @router.get(PREFIX + "/descriptions", include_in_schema=False)
-async def descriptions(request: Request, status: str = "draft", session: Session = Depends(page_session)) -> Response:
-    rt = request.app.state.runtime
+async def descriptions(rt: RuntimeDep, request: Request, status: str = "draft", session: Session = Depends(page_session)) -> Response:
     if status not in ("draft", "approved", "published", "rejected"):
         status = "draft"
     repo = DraftRepository(rt.db.pool)
@@ -127,9 +101,8 @@ async def descriptions(request: Request, status: str = "draft", session: Session
 
 
 @router.post(PREFIX + "/descriptions/{store_id}/{product_id}/{action}", include_in_schema=False)
-async def draft_action(request: Request, store_id: str, product_id: int, action: str,
+async def draft_action(rt: RuntimeDep, request: Request, store_id: str, product_id: int, action: str,
                        session: Session = Depends(form_session)) -> Response:
-    rt = request.app.state.runtime
     form = await request.form()
     back = RedirectResponse(PREFIX + "/descriptions", status_code=303)
     try:

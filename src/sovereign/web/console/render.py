@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from .accounts import Session, Sessions
+from sovereign.web.deps import runtime_of
 
 __all__ = ["NAV", "TEMPLATES", "STATIC", "page", "flash"]
 
@@ -61,13 +62,13 @@ _env.filters.update(when=_when, num=_num, pct=_pct, jsontext=_jsontext)
 
 
 async def flash(request: Request, session: Session, message: str) -> None:
-    await Sessions(request.app.state.runtime.db.pool).flash(session, message)
+    await Sessions(runtime_of(request).db.pool).flash(session, message)
 
 
 async def page(request: Request, session: Session, template: str, *, section: str, http_status: int = 200,
                **context: Any) -> HTMLResponse:
     """Render ``template`` inside the console layout (navigation, user, CSRF token, one-time message)."""
-    message = await Sessions(request.app.state.runtime.db.pool).take_flash(session)
+    message = await Sessions(runtime_of(request).db.pool).take_flash(session)
     html = _env.get_template(template).render(
         nav=NAV, section=section, user=session.user, csrf=session.csrf, flash=message, **context
     )
