@@ -18,6 +18,8 @@ def test_passwords_are_salted_scrypt_and_checked_in_constant_time_shape() -> Non
     assert not verify_password("correct horse batterY", a)
     assert not verify_password("anything", "plain-text-password") and not verify_password("x", "scrypt$1$2")
     assert check_strength("short") and check_strength("aaaaaaaaaaaaaaaa") and check_strength("a long passphrase") is None
+    assert "too easy to guess" in (check_strength("password1234") or "")
+    assert check_strength("robert.smith1", "robert.smith") and check_strength("x" * 2000 + "y") is not None
 
 
 async def test_users_are_stored_hashed_and_replaced_passwords_end_sessions(svc: Console) -> None:
@@ -29,6 +31,10 @@ async def test_users_are_stored_hashed_and_replaced_passwords_end_sessions(svc: 
         await users.add(USER, "another long passphrase")
     with pytest.raises(UserError, match="at least"):
         await users.add("bob", "short")
+    with pytest.raises(UserError, match="too easy to guess"):
+        await users.add("bob", "password1234")
+    with pytest.raises(UserError, match="too easy to guess"):
+        await users.add("bob", "qwertyuiop123")
     with pytest.raises(UserError, match="user name"):
         await users.add("bob smith", "a long passphrase")
     assert await users.authenticate(USER, PASSWORD) == USER
