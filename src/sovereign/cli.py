@@ -70,6 +70,7 @@ def serve(
         port=port or s.port,
         log_config=None,
         access_log=False,
+        proxy_headers=False,  # the app trusts X-Forwarded-* only from SOVEREIGN_TRUSTED_PROXIES
         loop="uvloop",
         http="httptools",
         timeout_graceful_shutdown=int(s.shutdown_grace_s) + 5,

@@ -8,14 +8,16 @@ exists), then the defaults below. Every field is documented in
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import os
 import tomllib
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from sovereign.gateway.config import GatewaySettings, ProviderConfig
 
@@ -90,6 +92,32 @@ class Settings(BaseSettings):
     loop_lag_interval_s: float = 0.05  # 0 turns the watch off
     loop_lag_warn_s: float = 0.1
     api_docs: bool = False  # /docs, /redoc and /openapi.json (SOVEREIGN_API_DOCS=true)
+
+    # console login: who may set X-Forwarded-For, throttling, second factor
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)  # addresses/CIDRs; "a,b" or JSON
+    console_login_free_failures: int = Field(3, ge=1)  # per (user, address) before delays start
+    console_login_max_delay_s: float = Field(300.0, gt=0)  # the delays double up to this cap
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            v = v.strip()
+            if v.startswith("["):
+                v = json.loads(v)
+            else:
+                v = [x.strip() for x in v.split(",") if x.strip()]
+        return v
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, v: list[str]) -> list[str]:
+        for item in v:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"trusted_proxies: {item!r} is not an IP address or CIDR network") from None
+        return v
 
     @classmethod
     def settings_customise_sources(

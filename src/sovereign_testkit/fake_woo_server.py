@@ -57,7 +57,7 @@ class LocalServer:
         self.url = f"{scheme}://127.0.0.1:{sock.getsockname()[1]}"
         config = uvicorn.Config(
             self.app, log_level="warning", lifespan="off", access_log=False, server_header=False,
-            timeout_graceful_shutdown=2, **self._ssl,
+            timeout_graceful_shutdown=2, proxy_headers=False, **self._ssl,
         )
         self._server = _EmbeddedServer(config)
         self._task = asyncio.create_task(self._server.serve(sockets=[sock]))

@@ -125,12 +125,13 @@ async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 20.0)
 
 @asynccontextmanager
 async def console_service(
-    db_url: str, make_gateway: Callable[[FakeLLM], Gateway] = gateway_for
+    db_url: str, make_gateway: Callable[[FakeLLM], Gateway] = gateway_for, **settings: Any
 ) -> AsyncIterator[Console]:
     async with FakeWooStore(safe_ports="any") as woo, FakeLLM(reply='{"risk": 20, "reasons": ["Looks ordinary."]}') as llm:
         woo.state.orders[85]["status"] = "pending"
-        settings = Settings(database_url=db_url, dequeue_poll_s=0.2, heartbeat_timeout_s=3.0, shutdown_grace_s=3.0)
-        app = create_app(settings, run_worker=False, gateway=make_gateway(llm))
+        config = Settings(database_url=db_url, dequeue_poll_s=0.2, heartbeat_timeout_s=3.0, shutdown_grace_s=3.0,
+                          **settings)
+        app = create_app(config, run_worker=False, gateway=make_gateway(llm))
         async with app.router.lifespan_context(app), LocalServer(app) as server:
             rt = app.state.runtime
             svc = Console(app, server.url, woo, llm, httpx.AsyncClient(base_url=server.url, timeout=15.0))

@@ -18,18 +18,8 @@ def test_passwords_are_salted_scrypt_and_checked_in_constant_time_shape() -> Non
     assert not verify_password("correct horse batterY", a)
     assert not verify_password("anything", "plain-text-password") and not verify_password("x", "scrypt$1$2")
     assert check_strength("short") and check_strength("aaaaaaaaaaaaaaaa") and check_strength("a long passphrase") is None
-
-
-def test_login_throttle_counts_failures_per_key_in_a_window() -> None:
-    now = [1000.0]
-    t = LoginThrottle(limit=3, window_s=60.0, clock=lambda: now[0])
-    for _ in range(3):
-        assert t.wait_s("user:bob", "ip:1") == 0
-        t.failed("user:bob", "ip:1")
-    assert t.wait_s("user:bob") == pytest.approx(60.0) and t.wait_s("ip:1") > 0
-    assert t.wait_s("user:carol", "ip:2") == 0
-    now[0] += 61
-    assert t.wait_s("user:bob", "ip:1") == 0
+    assert "too easy to guess" in (check_strength("password1234") or "")
+    assert check_strength("robert.smith1", "robert.smith") and check_strength("x" * 2000 + "y") is not None
 
 
 async def test_users_are_stored_hashed_and_replaced_passwords_end_sessions(svc: Console) -> None:
@@ -41,6 +31,10 @@ async def test_users_are_stored_hashed_and_replaced_passwords_end_sessions(svc: 
         await users.add(USER, "another long passphrase")
     with pytest.raises(UserError, match="at least"):
         await users.add("bob", "short")
+    with pytest.raises(UserError, match="too easy to guess"):
+        await users.add("bob", "password1234")
+    with pytest.raises(UserError, match="too easy to guess"):
+        await users.add("bob", "qwertyuiop123")
     with pytest.raises(UserError, match="user name"):
         await users.add("bob smith", "a long passphrase")
     assert await users.authenticate(USER, PASSWORD) == USER
@@ -87,10 +81,11 @@ async def test_wrong_passwords_are_refused_then_throttled_and_next_never_leaves_
         "set-cookie", "")
     r = await svc.login(name="nobody")
     assert r.status_code == 401
+    svc.app.state.login_throttle = LoginThrottle(base_delay_s=60.0)
     for _ in range(3):
         await svc.login(password="still not it")
-    r = await svc.login()  # the right password, but this address had five failures
-    assert r.status_code == 429 and "Too many failed logins" in r.text
+    r = await svc.login()  # the right password, but this user had three failures from here
+    assert r.status_code == 429 and "Too many failed logins" in r.text and int(r.headers["retry-after"]) > 30
 
     svc.app.state.login_throttle = LoginThrottle()  # a fresh throttle, as after a restart
     form = await svc.http.get("/console/login")

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager, suppress
 from typing import AsyncIterator
 
 from fastapi import FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from sovereign import __version__, looplag
 from sovereign.gateway import Gateway
@@ -69,8 +70,11 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = True, gat
     docs = settings.api_docs  # off unless SOVEREIGN_API_DOCS=true: the API's shape is not public
     app = FastAPI(title="Sovereign", version=__version__, lifespan=lifespan, docs_url="/docs" if docs else None,
                   redoc_url="/redoc" if docs else None, openapi_url="/openapi.json" if docs else None)
-    app.state.login_throttle = LoginThrottle()  # per app, not per request: failures are remembered
+    app.state.login_throttle = LoginThrottle(  # per app, not per request: failures are remembered
+        free_failures=settings.console_login_free_failures, max_delay_s=settings.console_login_max_delay_s)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    if settings.trusted_proxies:  # only these peers may say who the client is (X-Forwarded-For / -Proto)
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
     app.add_middleware(  # outermost: oversized request lines and headers never reach anything else
         RequestLimitsMiddleware, max_path_bytes=settings.max_path_bytes, max_query_bytes=settings.max_query_bytes,
         max_header_bytes=settings.max_header_bytes, max_headers=settings.max_headers,

@@ -63,7 +63,7 @@ class ConsoleUsers:
         """Create a user (``replace``: or set an existing user's password, enabling it again)."""
         if not _NAME.match(name):
             raise UserError("a user name is 1-64 letters, digits, '.', '_', '@' or '-'")
-        problem = check_strength(password)
+        problem = check_strength(password, name)
         if problem:
             raise UserError(problem)
         hashed = await asyncio.to_thread(hash_password, password)

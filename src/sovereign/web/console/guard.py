@@ -9,14 +9,14 @@
   session yet, uses a double-submit cookie instead.
 * Every response carries a strict Content-Security-Policy (no script at
   all), ``X-Frame-Options: DENY``, ``no-store`` caching and ``same-origin`` referrers.
-* Failed logins are throttled per user name and per client address.
+* Failed logins slow further tries per (user, address) and per address (``throttle``), never a
+  lockout of the right password; the address is the socket peer unless a trusted proxy sent it.
+* Cookies are ``Secure`` when the console is reached over https.
 """
 
 from __future__ import annotations
 
 import hmac
-import time
-from collections import deque
 from typing import Any, Callable, Coroutine
 from urllib.parse import quote, urlsplit
 
@@ -26,9 +26,10 @@ from fastapi.routing import APIRoute
 
 from .accounts import Session, Sessions
 from sovereign.web.deps import runtime_of
+from .throttle import LoginThrottle
 
 __all__ = [
-    "COOKIE", "LOGIN_COOKIE", "ConsoleRoute", "Forbidden", "LoginThrottle", "Redirect", "form_session",
+    "COOKIE", "LOGIN_COOKIE", "ConsoleRoute", "client_address", "Forbidden", "LoginThrottle", "Redirect", "form_session",
     "page_session", "same_origin", "set_cookie", "tokens_match",
 ]
 
@@ -95,7 +96,10 @@ def sessions(request: Request) -> Sessions:
 
 
 def secure_cookies(request: Request) -> bool:
-    return request.url.scheme == "https"
+    """``Secure`` when the browser talks https: the request says so (directly or via a trusted proxy's
+    ``X-Forwarded-Proto``), or the public URL is https (a TLS proxy in front)."""
+    public = request.app.state.runtime.settings.public_url or ""
+    return request.url.scheme == "https" or public.lower().startswith("https://")
 
 
 def set_cookie(request: Request, response: Response, name: str, value: str, max_age: int | None = None) -> None:
@@ -142,45 +146,12 @@ async def form_session(request: Request) -> Session:
     return session
 
 
-class LoginThrottle:
-    """At most ``limit`` failed logins per user name and per address in ``window_s``; then wait."""
-
-    def __init__(self, limit: int = 5, window_s: float = 900.0, clock: Callable[[], float] = time.monotonic) -> None:
-        self.limit = limit
-        self.window_s = window_s
-        self._clock = clock
-        self._failures: dict[str, deque[float]] = {}
-
-    def _recent(self, key: str) -> deque[float]:
-        q = self._failures.setdefault(key, deque())
-        cutoff = self._clock() - self.window_s
-        while q and q[0] < cutoff:
-            q.popleft()
-        return q
-
-    def wait_s(self, *keys: str) -> float:
-        """Seconds until another try is allowed for all ``keys`` (0: allowed now)."""
-        wait = 0.0
-        for key in keys:
-            q = self._recent(key)
-            if len(q) >= self.limit:
-                wait = max(wait, q[0] + self.window_s - self._clock())
-        return wait
-
-    def failed(self, *keys: str) -> None:
-        now = self._clock()
-        for key in keys:
-            self._recent(key).append(now)
-        if len(self._failures) > 10_000:  # bounded memory under a spray of names
-            for key in [k for k, q in self._failures.items() if not q]:
-                del self._failures[key]
-
-    def succeeded(self, *keys: str) -> None:
-        for key in keys:
-            self._failures.pop(key, None)
-
-
 def throttle(request: Request) -> LoginThrottle:
     """The app's one login throttle (made with the app, so it outlives any one request)."""
     t: LoginThrottle = request.app.state.login_throttle
     return t
+
+
+def client_address(request: Request) -> str | None:
+    """The client's address: the socket peer, or what a trusted proxy (``SOVEREIGN_TRUSTED_PROXIES``) says."""
+    return request.client.host if request.client else None

@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 
 from .accounts import ConsoleUsers, Session, Sessions
 from .guard import (
-    COOKIE, LOGIN_COOKIE, PREFIX, ConsoleRoute, Forbidden, form_session, page_session, safe_next, same_origin,
+    COOKIE, LOGIN_COOKIE, PREFIX, ConsoleRoute, Forbidden, client_address, form_session, page_session, safe_next, same_origin,
     set_cookie, throttle, tokens_match,
 )
 from .render import STATIC, bare
@@ -61,26 +61,33 @@ async def login(request: Request) -> Response:
         return _login_page(request, "The login form expired. Please try again.", 400)
     name = str(form.get("name") or "").strip()[:64]
     password = str(form.get("password") or "")[:1024]
-    address = f"ip:{request.client.host if request.client else '-'}"
+    address = client_address(request)
     limiter = throttle(request)
-    wait = limiter.wait_s(f"user:{name}", address)
+    keys = limiter.keys(name, address)
+    wait = limiter.wait_s(keys)
     if wait > 0:
         log.warning("console login throttled for %s", address)
-        return _login_page(request, f"Too many failed logins. Try again in {math.ceil(wait / 60)} minute(s).", 429,
-                           name)
+        response = _login_page(request, f"Too many failed logins from here. Try again in {_in_words(wait)}.", 429,
+                               name)
+        response.headers["Retry-After"] = str(math.ceil(wait))
+        return response
     rt = runtime_of(request)
     user = await ConsoleUsers(rt.db.pool).authenticate(name, password) if name and password else None
     if user is None:
-        limiter.failed(f"user:{name}", address)
+        limiter.failed(keys)
         log.warning("console login failed for a user name from %s", address)
         return _login_page(request, "Wrong user name or password.", 401, name)
-    limiter.succeeded(f"user:{name}")
+    limiter.succeeded(keys)
     _, token = await Sessions(rt.db.pool).create(user)
     log.info("console login: %s", user)
     response = RedirectResponse(safe_next(str(form.get("next") or "")), status_code=303)
     set_cookie(request, response, COOKIE, token)
     response.delete_cookie(LOGIN_COOKIE, path=PREFIX)
     return response
+
+
+def _in_words(seconds: float) -> str:
+    return f"{math.ceil(seconds)} second(s)" if seconds < 90 else f"{math.ceil(seconds / 60)} minute(s)"
 
 
 @router.post(PREFIX + "/logout", include_in_schema=False)

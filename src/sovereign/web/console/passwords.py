@@ -11,6 +11,8 @@ import hashlib
 import hmac
 import secrets
 
+from zxcvbn import zxcvbn
+
 __all__ = ["MIN_LENGTH", "burn_time", "check_strength", "hash_password", "verify_password"]
 
 MIN_LENGTH = 12
@@ -51,10 +53,19 @@ def burn_time(password: str) -> None:
     verify_password(password, _DUMMY)
 
 
-def check_strength(password: str) -> str | None:
-    """Why ``password`` is not acceptable, or None."""
+MIN_SCORE = 3  # zxcvbn: 3 = "safely unguessable" (about 10^8 guesses or more)
+
+
+def check_strength(password: str, user: str = "") -> str | None:
+    """Why ``password`` is not acceptable (common, guessable, too short, or the user name), or None."""
     if len(password) < MIN_LENGTH:
         return f"a console password needs at least {MIN_LENGTH} characters"
     if len(set(password)) < 5:
         return "a console password needs more than a few distinct characters"
+    # zxcvbn is slow on very long input: the first 100 characters decide (a longer one is not weaker)
+    result = zxcvbn(password[:100], user_inputs=[u for u in (user, "sovereign", "console", "woocommerce") if u])
+    if result["score"] < MIN_SCORE:
+        hint = result["feedback"].get("warning") or "built from common words, names or the user name"
+        tips = " ".join(result["feedback"].get("suggestions") or [])
+        return f"this password is too easy to guess ({hint.rstrip('.')}). {tips or 'Use a few uncommon words.'}"
     return None
