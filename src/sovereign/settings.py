@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from sovereign.gateway.config import GatewaySettings, ProviderConfig
@@ -91,6 +91,11 @@ class Settings(BaseSettings):
     loop_lag_warn_s: float = 0.1
     api_docs: bool = False  # /docs, /redoc and /openapi.json (SOVEREIGN_API_DOCS=true)
 
+    # data at rest: store secrets sealed with AES-GCM; personal data in webhook bodies kept this long
+    secret_key: SecretStr | None = None  # base64url, 32 bytes; unset: data_dir/secret.key (made 0600 on first start)
+    secret_keys_old: SecretStr | None = None  # comma-separated older keys, still readable (rotation)
+    event_retention_days: float = Field(30, gt=0)  # webhook bodies older than this lose their personal data
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -105,6 +110,10 @@ class Settings(BaseSettings):
     @property
     def models_path(self) -> Path:
         return self.models_dir or self.data_dir / "models"
+
+    @property
+    def secret_key_file(self) -> Path:
+        return self.data_dir / "secret.key"
 
     @property
     def pgdata(self) -> Path:
