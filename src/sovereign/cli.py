@@ -14,6 +14,7 @@ from sovereign.commands import images as images_cmd
 from sovereign.commands import ops
 from sovereign.commands import policies as policies_cmd
 from sovereign.commands import secrets as secrets_cmd
+from sovereign.commands import gdpr as gdpr_cmd
 from sovereign.commands.common import console, run, setup_logging
 from sovereign.settings import get_settings
 
@@ -35,6 +36,7 @@ app.add_typer(ops.console_app, name="console")
 app.add_typer(policies_cmd.app, name="policies")
 app.add_typer(images_cmd.app, name="images")
 app.add_typer(secrets_cmd.app, name="secrets")
+app.add_typer(gdpr_cmd.app, name="gdpr")
 app.command("connect")(stores.connect)
 app.command("costs")(costs.costs)
 app.command("describe")(describe_cmd.describe)
