@@ -240,6 +240,7 @@ async def main(a: argparse.Namespace) -> dict[str, Any]:
         connector = aiohttp.TCPConnector(limit=0)
         async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=120)) as http:
             await wait_ready(http, url, server)
+            out["plaintext_secrets_in_db"] = await StoreRepository(pool).plaintext_secret_stores()  # sealed at start
             if local:  # load the model before timing anything
                 async with http.post(url + "/v1/chat/completions", headers={"authorization": f"Bearer {keys[0]}"},
                                      json={"model": model, "max_tokens": 4,
@@ -262,7 +263,8 @@ async def main(a: argparse.Namespace) -> dict[str, Any]:
         await pg.drop_database(db_url)
     out["seconds"] = round(time.perf_counter() - t0, 1)
     out["targets"] = {"loop_max_stall_ms": "< 50", "fraud_p99_ms_under_flood": "< 100", "fraud_failures": 0,
-                      "flood_first_rejection_ms": "< 1000", "flood_5xx": 0, "breaker_opens_from_client_errors": 0}
+                      "flood_first_rejection_ms": "< 1000", "flood_5xx": 0, "breaker_opens_from_client_errors": 0,
+                      "plaintext_secrets_in_db": 0}
     return out
 
 

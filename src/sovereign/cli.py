@@ -13,6 +13,8 @@ from sovereign.commands import drill as drill_cmd
 from sovereign.commands import images as images_cmd
 from sovereign.commands import ops
 from sovereign.commands import policies as policies_cmd
+from sovereign.commands import secrets as secrets_cmd
+from sovereign.commands import gdpr as gdpr_cmd
 from sovereign.commands.common import console, run, setup_logging
 from sovereign.settings import get_settings
 
@@ -33,6 +35,8 @@ app.add_typer(ops.override_app, name="override")
 app.add_typer(ops.console_app, name="console")
 app.add_typer(policies_cmd.app, name="policies")
 app.add_typer(images_cmd.app, name="images")
+app.add_typer(secrets_cmd.app, name="secrets")
+app.add_typer(gdpr_cmd.app, name="gdpr")
 app.command("connect")(stores.connect)
 app.command("costs")(costs.costs)
 app.command("describe")(describe_cmd.describe)

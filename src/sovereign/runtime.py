@@ -27,6 +27,7 @@ from sovereign.overrides_sync import OverrideSync
 from sovereign.settings import Settings
 from sovereign.store.database import Database, open_database
 from sovereign.store.api_keys import ApiKeyRepository, KeyRateLimiter
+from sovereign.store.secrets_box import SecretBox, open_secret_box
 from sovereign.store.stores import StoreRecord, StoreRepository
 from sovereign.woo.client import WooClient
 from sovereign.gateway_setup import build_gateway
@@ -110,7 +111,17 @@ class Runtime:
 
 async def open_runtime(settings: Settings, *, migrate: bool = True, gateway: Gateway | None = None) -> Runtime:
     """Open the database and wire every part. ``gateway`` replaces the configured one (tests, drills)."""
+    box = secret_box(settings)  # a malformed key fails here, before anything is opened
     db = await open_database(settings, migrate=migrate)
+    stores = StoreRepository(db.pool, box=box)
+    if migrate:
+        try:  # plaintext secrets from before encryption are sealed; a wrong key stops the start, clearly
+            sealed = await stores.seal_secrets()
+        except BaseException:
+            await db.close()
+            raise
+        if sealed:
+            log.info("sealed the plaintext secrets of %d store(s) at rest", sealed)
     registry = build_registry()
 
     audit = sync = None
@@ -131,7 +142,7 @@ async def open_runtime(settings: Settings, *, migrate: bool = True, gateway: Gat
         registry=registry,
         queue=JobQueue(db.pool, registry),
         inspector=QueueInspector(db.pool, settings.past_due_after_s),
-        stores=StoreRepository(db.pool),
+        stores=stores,
         gateway=gateway,
         api_keys=ApiKeyRepository(db.pool),
         audit=audit,
@@ -139,6 +150,13 @@ async def open_runtime(settings: Settings, *, migrate: bool = True, gateway: Gat
     )
     await _warn_insecure_stores(rt)
     return rt
+
+
+def secret_box(settings: Settings) -> SecretBox:
+    """The keys sealing store secrets: ``SOVEREIGN_SECRET_KEY`` or the data dir's key file."""
+    env = settings.secret_key.get_secret_value() if settings.secret_key else None
+    old = settings.secret_keys_old.get_secret_value() if settings.secret_keys_old else None
+    return open_secret_box(env, old, settings.secret_key_file)
 
 
 async def _warn_insecure_stores(rt: Runtime) -> None:

@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from sovereign.gateway.config import GatewaySettings, ProviderConfig
@@ -118,6 +118,10 @@ class Settings(BaseSettings):
             except ValueError:
                 raise ValueError(f"trusted_proxies: {item!r} is not an IP address or CIDR network") from None
         return v
+    # data at rest: store secrets sealed with AES-GCM; personal data in webhook bodies kept this long
+    secret_key: SecretStr | None = None  # base64url, 32 bytes; unset: data_dir/secret.key (made 0600 on first start)
+    secret_keys_old: SecretStr | None = None  # comma-separated older keys, still readable (rotation)
+    event_retention_days: float = Field(30, gt=0)  # webhook bodies older than this lose their personal data
 
     @classmethod
     def settings_customise_sources(
@@ -133,6 +137,10 @@ class Settings(BaseSettings):
     @property
     def models_path(self) -> Path:
         return self.models_dir or self.data_dir / "models"
+
+    @property
+    def secret_key_file(self) -> Path:
+        return self.data_dir / "secret.key"
 
     @property
     def pgdata(self) -> Path:

@@ -28,7 +28,15 @@ def setup_logging(verbose: bool = False) -> None:
 
 @asynccontextmanager
 async def runtime(migrate: bool = True) -> AsyncIterator[Runtime]:
-    rt = await open_runtime(get_settings(), migrate=migrate)
+    from sovereign.store.secrets_box import SecretKeyError
+
+    try:
+        rt = await open_runtime(get_settings(), migrate=migrate)
+    except SecretKeyError as exc:  # a missing or wrong key: say so, no stack trace
+        import typer
+
+        err.print(f"[red]secret key:[/red] {exc}")
+        raise typer.Exit(2) from None
     try:
         yield rt
     finally:

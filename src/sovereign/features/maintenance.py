@@ -1,10 +1,11 @@
-"""Housekeeping jobs: keep the queue's history bounded."""
+"""Housekeeping jobs: keep the queue's history bounded, and personal data only as long as its retention."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel
 
 from sovereign.jobs import JobContext, JobRegistry, QueueInspector
+from sovereign.features.gdpr.retention import minimise_expired
 from sovereign.features.services import FeatureServices
 
 
@@ -19,6 +20,7 @@ async def purge(args: PurgeArgs, ctx: JobContext[FeatureServices]) -> None:
         failed_older_than_s=args.failed_older_than_days * 86400,
         log_older_than_s=args.log_older_than_days * 86400,
     )
+    await minimise_expired(ctx.services.db.pool, ctx.services.settings.event_retention_days)
 
 
 def register(registry: JobRegistry) -> None:

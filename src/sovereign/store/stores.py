@@ -12,6 +12,7 @@ import asyncpg
 
 from sovereign.store.bounded import LookupCache
 from sovereign.store.database import CONNECTION_LOST
+from sovereign.store.secrets_box import SecretBox, is_sealed
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
@@ -53,15 +54,27 @@ def validate_slug(store_id: str) -> str:
     return store_id
 
 
-def _from_row(r: asyncpg.Record) -> StoreRecord:
+SECRET_COLUMNS = ("consumer_secret", "webhook_secret")
+
+
+def secret_context(store_id: str, column: str) -> str:
+    """What a sealed secret is bound to: a ciphertext moved to another row or column does not open."""
+    return f"store:{store_id}:{column}"
+
+
+def _from_row(r: asyncpg.Record, box: SecretBox | None = None) -> StoreRecord:
+    def secret(column: str) -> str:
+        value = r[column]
+        return box.open(value, context=secret_context(r["id"], column)) if box is not None else value
+
     overrides = json.loads(r["settings"]) if r["settings"] else {}
     woo = json.loads(r["woo_settings"]) if r["woo_settings"] else {}
     return StoreRecord(
         id=r["id"],
         url=r["url"],
         consumer_key=r["consumer_key"],
-        consumer_secret=r["consumer_secret"],
-        webhook_secret=r["webhook_secret"],
+        consumer_secret=secret("consumer_secret"),
+        webhook_secret=secret("webhook_secret"),
         settings={**woo, **overrides},
         webhook_ids=tuple(r["webhook_ids"] or ()),
         last_sync_at=r["last_sync_at"],
@@ -75,10 +88,14 @@ def _from_row(r: asyncpg.Record) -> StoreRecord:
 
 class StoreRepository:
     """Reads are cached for a few seconds: the webhook hot path looks a store up on every delivery.
-    While the database is unreachable, the last record read is served (however old) instead of an error."""
+    While the database is unreachable, the last record read is served (however old) instead of an error.
 
-    def __init__(self, pool: asyncpg.Pool, cache_ttl_s: float = 5.0) -> None:
+    With a ``box`` (the runtime always passes one) secrets are sealed at rest (``secrets_box``);
+    without one (a tool writing test fixtures) they are written as given and sealed at the next start."""
+
+    def __init__(self, pool: asyncpg.Pool, cache_ttl_s: float = 5.0, *, box: SecretBox | None = None) -> None:
         self.pool = pool
+        self.box = box
         self._ttl = cache_ttl_s
         self._cache: LookupCache[StoreRecord] = LookupCache()  # bounded: made-up ids cannot grow it
 
@@ -93,12 +110,12 @@ class StoreRepository:
             if hit:  # the database is unreachable: the last known record, not an error (stale-if-error)
                 return hit[1]
             raise
-        rec = _from_row(r) if r else None
+        rec = _from_row(r, self.box) if r else None
         self._cache[store_id] = (now + self._ttl, rec)
         return rec
 
     async def list(self) -> list[StoreRecord]:
-        return [_from_row(r) for r in await self.pool.fetch("SELECT * FROM sovereign_stores WHERE removed_at IS NULL ORDER BY id")]
+        return [_from_row(r, self.box) for r in await self.pool.fetch("SELECT * FROM sovereign_stores WHERE removed_at IS NULL ORDER BY id")]
 
     async def upsert(
         self,
@@ -134,8 +151,8 @@ class StoreRepository:
             store_id,
             url.rstrip("/"),
             consumer_key,
-            consumer_secret,
-            webhook_secret,
+            self._seal(store_id, "consumer_secret", consumer_secret),
+            self._seal(store_id, "webhook_secret", webhook_secret),
             json.dumps(settings or {}),
             webhook_url.rstrip("/") if webhook_url else None,
             ca_file,
@@ -143,7 +160,10 @@ class StoreRepository:
             json.dumps(woo_settings) if woo_settings is not None else None,
         )
         self._cache.pop(store_id, None)
-        return _from_row(r)
+        return _from_row(r, self.box)
+
+    def _seal(self, store_id: str, column: str, value: str) -> str:
+        return self.box.seal(value, context=secret_context(store_id, column)) if self.box is not None else value
 
     async def update_settings(self, store_id: str, changes: dict[str, Any]) -> None:
         await self.pool.execute(
@@ -198,3 +218,44 @@ class StoreRepository:
             "SELECT id FROM sovereign_stores WHERE insecure_tls AND removed_at IS NULL ORDER BY id"
         )
         return [r["id"] for r in rows]
+
+    # --- secrets at rest -------------------------------------------------------------------------
+
+    async def seal_secrets(self, *, reseal: bool = False) -> int:
+        """Open every stored secret (a wrong or missing key raises ``SecretKeyError`` before anything
+        changes) and seal again those that are plaintext or, with ``reseal``, under an older key.
+        One transaction: a failure leaves every row as it was. Returns the rows rewritten."""
+        box = self.box
+        if box is None:
+            raise RuntimeError("seal_secrets needs a SecretBox")
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch("SELECT id, consumer_secret, webhook_secret FROM sovereign_stores ORDER BY id FOR UPDATE")
+            changes: list[tuple[str, str, str]] = []
+            for r in rows:
+                opened = {c: box.open(r[c], context=secret_context(r["id"], c)) for c in SECRET_COLUMNS}
+                stale = [c for c in SECRET_COLUMNS if r[c] and (not is_sealed(r[c]) or (reseal and box.needs_reseal(r[c])))]
+                if stale:
+                    changes.append((r["id"], *(self._seal(r["id"], c, opened[c]) if c in stale else r[c]
+                                               for c in SECRET_COLUMNS)))
+            for store_id, consumer_secret, webhook_secret in changes:
+                await conn.execute(
+                    "UPDATE sovereign_stores SET consumer_secret = $2, webhook_secret = $3 WHERE id = $1",
+                    store_id, consumer_secret, webhook_secret,
+                )
+        self._cache.clear()
+        return len(changes)
+
+    async def secret_key_ids(self) -> dict[str, int]:
+        """How many stored secrets each key id sealed (``plaintext`` for those not sealed)."""
+        rows = await self.pool.fetch(
+            "SELECT CASE WHEN v LIKE 'v1:%' THEN split_part(v, ':', 2) ELSE 'plaintext' END AS kid, count(*) AS n "
+            "FROM sovereign_stores, unnest(ARRAY[consumer_secret, webhook_secret]) AS v WHERE v <> '' GROUP BY 1"
+        )
+        return {r["kid"]: int(r["n"]) for r in rows}
+
+    async def plaintext_secret_stores(self) -> int:
+        """Stores with a secret stored in plaintext (``bench``: must be 0 once the service has started)."""
+        return int(await self.pool.fetchval(
+            "SELECT count(*) FROM sovereign_stores WHERE (consumer_secret <> '' AND consumer_secret NOT LIKE 'v1:%') "
+            "OR (webhook_secret <> '' AND webhook_secret NOT LIKE 'v1:%')"
+        ))
