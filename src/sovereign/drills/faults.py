@@ -98,8 +98,11 @@ async def _kill_busiest_worker(stack: Stack, record: FaultRecord, origin: float,
 
 
 async def _schedule_reconcile(stack: Stack, record: FaultRecord, origin: float, timeout_s: float = 30.0) -> None:
-    """Schedule ``reconcile.store`` as soon as the database takes writes again."""
+    """Schedule ``reconcile.store`` once the service itself takes writes again (its /readyz), not merely the
+    drill's own connection: a webhook the service refuses after an earlier reconciliation listed the store
+    would otherwise wait for the next periodic one."""
     assert stack.pool is not None
+    await stack._wait_ready(timeout_s)
     queue = JobQueue(stack.pool, build_registry())
     deadline = time.monotonic() + timeout_s
     while True:
