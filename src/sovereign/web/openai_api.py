@@ -37,7 +37,7 @@ from sovereign.store.api_keys import ApiKey
 from sovereign.web.auth import require_feature
 from sovereign.web.errors import ApiError
 from sovereign.web.openai_chat import FEATURE, TIMEOUT_S, ChatCompletionBody, chat_request
-from sovereign.web.openai_render import api_error, completion, events
+from sovereign.web.openai_render import api_error, completion, events, open_chunks
 from sovereign.web.openai_scope import allowed, form, model_entries, providers_for, require_capable
 from sovereign.web.deps import runtime_of
 
@@ -96,12 +96,7 @@ async def complete_n(gateway: Gateway, chat: ChatRequest, n: int) -> list[ChatRe
 
 async def open_stream(gateway: Gateway, chat: ChatRequest, model: str, include_usage: bool) -> StreamingResponse:
     """Open the stream before answering: a failure before the first token is a plain HTTP error."""
-    chunks = gateway.stream(chat)
-    try:
-        first = await anext(chunks)
-    except GatewayError as e:
-        await chunks.aclose()
-        raise api_error(e) from None
+    chunks, first = await open_chunks(gateway, chat)
     headers = {"cache-control": "no-cache", "x-accel-buffering": "no"}
     return StreamingResponse(events(chunks, first, model, include_usage), media_type="text/event-stream",
                              headers=headers)

@@ -8,7 +8,7 @@ import time
 import uuid
 from typing import Any, AsyncIterator, Sequence
 
-from sovereign.gateway import ChatRequest, ChatResult, GatewayError
+from sovereign.gateway import ChatRequest, ChatResult, Gateway, GatewayError
 from sovereign.gateway.types import StreamChunk, ToolCall
 from sovereign.web.errors import ApiError, error_body
 
@@ -35,6 +35,17 @@ def api_error(e: GatewayError) -> ApiError:
     if status == 429:
         headers = {"Retry-After": str(max(1, math.ceil(e.retry_after or 1)))}
     return ApiError(status, str(e), code, headers)
+
+
+async def open_chunks(gateway: Gateway, chat: ChatRequest) -> tuple[AsyncIterator[StreamChunk], StreamChunk]:
+    """The stream and its first chunk: a failure before the first token is a plain HTTP error."""
+    chunks = gateway.stream(chat)
+    try:
+        first = await anext(chunks)
+    except GatewayError as e:
+        await chunks.aclose()  # type: ignore[attr-defined]
+        raise api_error(e) from None
+    return chunks, first
 
 
 def tool_calls_json(calls: Sequence[ToolCall]) -> list[dict[str, Any]]:

@@ -26,7 +26,7 @@ from sovereign.web.auth import require_feature
 from sovereign.web.errors import ApiError, error_body
 from sovereign.web.openai_api import _gateway, complete_n
 from sovereign.web.openai_chat import FEATURE, ChatCompletionBody, chat_request
-from sovereign.web.openai_render import STATUS, answer_text, api_error
+from sovereign.web.openai_render import STATUS, answer_text, open_chunks
 from sovereign.web.openai_scope import providers_for, require_capable
 
 router = APIRouter(prefix="/v1", tags=["openai"])
@@ -60,12 +60,7 @@ async def create_response(body: ResponsesBody, request: Request, key: ApiKey = D
                         cache_control=request.headers.get("cache-control", ""))
     require_capable(gateway, chat)
     if body.stream:
-        chunks = gateway.stream(chat)
-        try:
-            first = await anext(chunks)
-        except GatewayError as e:
-            await chunks.aclose()
-            raise api_error(e) from None
+        chunks, first = await open_chunks(gateway, chat)
         return StreamingResponse(_events(chunks, first, body, chat), media_type="text/event-stream",
                                  headers={"cache-control": "no-cache", "x-accel-buffering": "no"})
     result = (await complete_n(gateway, chat, 1))[0]
