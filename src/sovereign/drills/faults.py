@@ -102,7 +102,7 @@ async def _schedule_reconcile(stack: Stack, record: FaultRecord, origin: float, 
     drill's own connection: a webhook the service refuses after an earlier reconciliation listed the store
     would otherwise wait for the next periodic one."""
     assert stack.pool is not None
-    await stack._wait_ready(timeout_s)
+    await stack.wait_ready(timeout_s)
     queue = JobQueue(stack.pool, build_registry())
     deadline = time.monotonic() + timeout_s
     while True:

@@ -98,14 +98,14 @@ class Stack:
         _, self.api_key = await ApiKeyRepository(self.pool).create(
             "drill-checkout", features=["fraud"], rate_per_minute=1_000_000
         )
-        await self._wait_ready()
+        await self.wait_ready()
         return self
 
     async def restore_providers(self) -> None:
         """Every provider back to its baseline behaviour."""
         await asyncio.gather(*(p.set_mode(self.baseline[n]) for n, p in self.providers.items()))
 
-    async def _wait_ready(self, timeout_s: float = 90.0) -> None:
+    async def wait_ready(self, timeout_s: float = 90.0) -> None:
         """Until /readyz says ready (database, migrations, a live worker)."""
         deadline = time.monotonic() + timeout_s
         last = ""

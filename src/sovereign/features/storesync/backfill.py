@@ -35,17 +35,21 @@ async def backfill_store(rt: FeatureServices, store: StoreRecord, progress: Prog
     out = Backfill()
     tick = progress or (lambda *_: None)
     orders = [o async for o in woo.list_orders(status=sorted(SCORABLE_STATUSES))]
-    tick("orders", 0, len(orders))
-    for i, body in enumerate(orders, 1):
-        res = await ingest(rt.db.pool, rt.queue, store, synthetic_delivery(store, "order", body, source="backfill"))
-        out.orders += 1
-        out.jobs += len(res.job_ids)
-        tick("orders", i, len(orders))
+    out.orders, jobs = await _take_in(rt, store, "order", "orders", orders, tick)
+    out.jobs += jobs
     products = [p async for p in woo.list_products() if _no_description(p)]
-    tick("products", 0, len(products))
-    for i, body in enumerate(products, 1):
-        res = await ingest(rt.db.pool, rt.queue, store, synthetic_delivery(store, "product", body, source="backfill"))
-        out.products += 1
-        out.jobs += len(res.job_ids)
-        tick("products", i, len(products))
+    out.products, jobs = await _take_in(rt, store, "product", "products", products, tick)
+    out.jobs += jobs
     return out
+
+
+async def _take_in(rt: FeatureServices, store: StoreRecord, resource: str, what: str, bodies: list[dict[str, Any]],
+                   tick: Progress) -> tuple[int, int]:
+    """Ingest each body like a delivery; returns (taken in, jobs scheduled)."""
+    tick(what, 0, len(bodies))
+    jobs = 0
+    for i, body in enumerate(bodies, 1):
+        res = await ingest(rt.db.pool, rt.queue, store, synthetic_delivery(store, resource, body, source="backfill"))
+        jobs += len(res.job_ids)
+        tick(what, i, len(bodies))
+    return len(bodies), jobs
