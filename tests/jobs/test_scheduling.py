@@ -12,6 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from sovereign.jobs import BulkItem, JobQueue, QueueInspector, UnknownJobError
+from sovereign.jobs.queue import follow_key
 from tests.jobs.conftest import wait_for
 
 
@@ -98,3 +99,37 @@ async def test_unknown_names_and_bad_args_are_refused_when_scheduling(queue: Job
     with pytest.raises(ValidationError):
         await queue.schedule("test.sleep", {"seconds": "not a number"})
     assert await jpool.fetchval("SELECT count(*) FROM pgqueuer") == 0
+
+
+async def test_a_change_announced_while_its_job_runs_gets_one_follow_up_run(queue: JobQueue, jpool, run_worker) -> None:
+    """A webhook says "product 31 changed" while the check of 31 is running (it may have read the old
+    product): the schedule must not be swallowed by the running job. One follow-up waits behind it."""
+    first = await queue.schedule("test.sleep", {"tag": "first", "seconds": 3}, dedupe_key="images:s:31")
+    run_worker(groups=["capped"])
+
+    async def running() -> bool:
+        return await jpool.fetchval("SELECT count(*) FROM probe WHERE tag = 'first'") == 1
+
+    await wait_for(running, 20)
+    plain = await queue.schedule("test.sleep", {"tag": "dropped"}, dedupe_key="images:s:31")
+    assert not plain.created and plain.job_id == first.job_id  # without follow_running: deduplicated as before
+    follow = await queue.schedule("test.sleep", {"tag": "again"}, dedupe_key="images:s:31", follow_running=True)
+    assert follow.created and follow.dedupe_key == follow_key("images:s:31")
+    more = [await queue.schedule("test.sleep", {"tag": "again"}, dedupe_key="images:s:31", follow_running=True)
+            for _ in range(3)]
+    assert all(not m.created and m.job_id == follow.job_id for m in more)  # one follow-up, not four
+
+    async def both_done() -> bool:
+        return await jpool.fetchval("SELECT count(*) FROM probe WHERE finished IS NOT NULL") == 2
+
+    await wait_for(both_done, 30)
+    rows = await jpool.fetch("SELECT tag, started, finished FROM probe ORDER BY id")
+    assert [r["tag"] for r in rows] == ["first", "again"]
+    assert rows[1]["started"] >= rows[0]["started"]
+
+
+async def test_follow_running_deduplicates_onto_a_job_that_has_not_started(queue: JobQueue, jpool) -> None:
+    waiting = await queue.schedule("test.noop", {"tag": "w"}, dedupe_key="images:s:20", delay=60)
+    again = await queue.schedule("test.noop", {"tag": "w"}, dedupe_key="images:s:20", delay=60, follow_running=True)
+    assert not again.created and again.job_id == waiting.job_id
+    assert await jpool.fetchval("SELECT count(*) FROM pgqueuer") == 1

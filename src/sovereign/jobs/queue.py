@@ -4,6 +4,14 @@ Dedupe: a schedule with a ``dedupe_key`` while a job with that key is pending
 or running creates nothing and reports the existing job. It holds under
 concurrency because pgqueuer keeps a unique partial index on the key for
 queued/picked rows and we insert with ``ON CONFLICT DO NOTHING``.
+
+A schedule that announces a change (a webhook: "product 31's images changed")
+must not be swallowed by a job that is already *running*: that job may have
+read the product before the change. ``schedule(..., follow_running=True)``
+then queues one follow-up under ``follow_key(key)``; while that follow-up
+waits, further schedules are deduplicated onto it. The same happens when the
+job finished between our insert and our look (pgqueuer records completions in
+batches, so a finished job can hold its key for a moment).
 """
 
 from __future__ import annotations
@@ -40,6 +48,11 @@ class BulkItem:
     dedupe_key: str | None = None
 
 
+def follow_key(dedupe_key: str) -> str:
+    """The key of the one follow-up run queued behind a running job with ``dedupe_key``."""
+    return f"{dedupe_key}~next"
+
+
 def _delay(at: datetime | None, delay: timedelta | float | None) -> timedelta:
     if at is not None and delay is not None:
         raise ValueError("give either at= or delay=, not both")
@@ -73,12 +86,23 @@ class JobQueue:
         dedupe_key: str | None = None,
         priority: int = 0,
         conn: asyncpg.Connection | None = None,
+        follow_running: bool = False,
     ) -> Scheduled:
-        """Schedule one job. Pass ``conn`` to enqueue inside the caller's transaction."""
-        (result,) = await self._enqueue(
-            name, [BulkItem(args, dedupe_key)], [_delay(at, delay)], priority=priority, conn=conn
+        """Schedule one job. Pass ``conn`` to enqueue inside the caller's transaction.
+
+        ``follow_running``: when the job with ``dedupe_key`` is already running (not waiting), queue one
+        follow-up run instead of dropping this schedule (see the module docstring).
+        """
+        wait = _delay(at, delay)
+        (result,) = await self._enqueue(name, [BulkItem(args, dedupe_key)], [wait], priority=priority, conn=conn)
+        if result.created or not follow_running or dedupe_key is None:
+            return result
+        if await self._waiting_id(dedupe_key, conn) is not None:
+            return result  # a run that has not started yet will see the change
+        (follow,) = await self._enqueue(
+            name, [BulkItem(args, follow_key(dedupe_key))], [wait], priority=priority, conn=conn
         )
-        return result
+        return follow
 
     async def schedule_many(
         self,
@@ -131,6 +155,11 @@ class JobQueue:
             else:
                 out.append(Scheduled(existing.get(key), False, key))
         return out
+
+    async def _waiting_id(self, key: str, conn: asyncpg.Connection | None) -> int | None:
+        sql = "SELECT id FROM pgqueuer WHERE dedupe_key = $1 AND status = 'queued'"
+        value = await (conn or self._pool).fetchval(sql, key)
+        return int(value) if value is not None else None
 
     async def _existing_ids(self, keys: Iterable[str | None], conn: asyncpg.Connection | None) -> dict[str, int]:
         sql = (

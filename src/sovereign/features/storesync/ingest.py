@@ -62,7 +62,9 @@ async def ingest(pool: asyncpg.Pool, queue: JobQueue, store: StoreRecord, delive
             return Ingested(None, plan)
         job_ids: list[int] = []
         for job in plan.jobs:
-            res = await queue.schedule(job.name, job.args, dedupe_key=job.dedupe_key, delay=job.delay_s, conn=uow.conn)
+            res = await queue.schedule(
+                job.name, job.args, dedupe_key=job.dedupe_key, delay=job.delay_s, conn=uow.conn, follow_running=True
+            )
             if res.job_id is not None:
                 job_ids.append(res.job_id)
         if job_ids:
