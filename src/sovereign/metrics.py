@@ -49,6 +49,7 @@ from sovereign.gateway.events import (
 from sovereign.jobs import QueueInspector
 from sovereign.settings import Settings
 from sovereign.store.database import Database
+from sovereign.store.job_log import JobLog
 
 
 class MetricSources(Protocol):
@@ -180,20 +181,6 @@ class GatewayMetrics:
 
 # --- job latency from pgqueuer_log -------------------------------------------------
 
-_PICK_TO_DONE = """
-SELECT s.id, s.entrypoint, extract(epoch FROM s.created - p.created)::float8 AS seconds
-FROM pgqueuer_log s
-LEFT JOIN LATERAL (
-    SELECT created FROM pgqueuer_log p
-    WHERE p.job_id = s.job_id AND p.status = 'picked' AND p.id < s.id
-    ORDER BY p.created DESC, p.id DESC LIMIT 1
-) p ON TRUE
-WHERE s.id > $1 AND s.status = 'successful' AND s.created <= now() - make_interval(secs => $2)
-ORDER BY s.id
-LIMIT $3
-"""
-
-
 class JobLatencyFeed:
     """``sovereign_job_latency_seconds{group}``: final pick -> done of each successful job.
 
@@ -208,7 +195,7 @@ class JobLatencyFeed:
         self, pool: asyncpg.Pool, registry: CollectorRegistry, *, backfill_s: float = 900.0, settle_s: float = 1.0,
         batch: int = 20_000,
     ) -> None:
-        self.pool = pool
+        self.log = JobLog(pool)
         self.histogram = Histogram(
             "sovereign_job_latency_seconds", "Job run time: its final pick to done (successful jobs, pgqueuer_log)",
             ["group"], buckets=_JOB_BUCKETS, registry=registry,
@@ -223,16 +210,13 @@ class JobLatencyFeed:
         """Observe the jobs finished since the last call; returns how many."""
         async with self._lock:
             if self._cursor is None:
-                self._cursor = await self.pool.fetchval(
-                    "SELECT coalesce(max(id), 0) FROM pgqueuer_log WHERE created < now() - make_interval(secs => $1)",
-                    self._backfill_s,
-                )
-            rows = await self.pool.fetch(_PICK_TO_DONE, self._cursor, self._settle_s, self._batch)
+                self._cursor = await self.log.cursor_before(self._backfill_s)
+            rows = await self.log.finished_after(self._cursor, self._settle_s, self._batch)
             for r in rows:
-                if r["seconds"] is not None:
-                    self.histogram.labels(r["entrypoint"]).observe(max(0.0, r["seconds"]))
+                if r.seconds is not None:
+                    self.histogram.labels(r.group).observe(max(0.0, r.seconds))
             if rows:
-                self._cursor = rows[-1]["id"]
+                self._cursor = rows[-1].log_id
             return len(rows)
 
 
@@ -352,12 +336,6 @@ class _ProcessCollector:
         return REGISTRY.collect()
 
 
-_OLDEST_DUE = """
-SELECT entrypoint AS grp, extract(epoch FROM now() - min(execute_after))::float8 AS age
-FROM pgqueuer WHERE status = 'queued' AND execute_after <= now() GROUP BY entrypoint
-"""
-
-
 class RuntimeMetrics:
     """Everything ``/metrics`` shows for one runtime: ``await render()`` gives the exposition bytes."""
 
@@ -373,7 +351,7 @@ class RuntimeMetrics:
     async def snapshot(self) -> Snapshot:
         rt = self.rt
         jobs = await rt.inspector.counts()
-        due = {r["grp"]: max(0.0, r["age"]) for r in await rt.db.pool.fetch(_OLDEST_DUE)}
+        due = await rt.inspector.oldest_due()
         workers = await rt.inspector.workers(rt.settings.heartbeat_timeout_s * 2)
         return Snapshot(jobs=jobs, oldest_due_s=due, workers=workers, gateway=rt.gateway.status())
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from sovereign.features.storesync.connect import ConnectError, connect_store
-from sovereign.jobs.inspect import QueueInspector
+from sovereign.jobs import QueueInspector
 from sovereign_testkit.fake_woo import FakeWooStore
 from tests.web.conftest import Service, service  # noqa: F401 - the fixture
 
@@ -64,7 +64,28 @@ async def test_a_wrong_secret_says_the_pair_does_not_match(service: Service) -> 
 async def test_jobs_list_states_offered_are_states_that_work(pool) -> None:  # noqa: ANN001
     inspector = QueueInspector(pool)
     with pytest.raises(ValueError) as err:
-        await inspector.list("done")
-    offered = re.search(r"use (.*?) \(", str(err.value)).group(1).replace(" or ", ", ").split(", ")
-    for state in offered:
-        await inspector.list(state)  # every state the message offers is accepted
+        await inspector.list("finished")
+    offered = re.search(r"use (.*)$", str(err.value)).group(1).replace(" or ", ", ").split(", ")
+    assert "done" in offered
+    for state in offered:  # every state the message offers is accepted (done jobs have their own listing)
+        await (inspector.done() if state == "done" else inspector.list(state))
+
+
+async def test_jobs_list_state_done_shows_finished_jobs(service: Service, db_url: str, tmp_path: Path) -> None:
+    job = await service.runtime.queue.schedule("maintenance.purge", {})
+    worker = service.runtime.worker(groups=["maintenance"])
+    task = asyncio.create_task(worker.run())
+    inspector = QueueInspector(service.runtime.db.pool)
+    try:
+        for _ in range(300):
+            if await inspector.final_status(job.job_id) == "successful":
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        worker.request_stop()
+        await task
+    code, out = await sovereign(db_url, tmp_path, "jobs", "list", "--state", "done", "--json")
+    assert code == 0, out
+    assert f'"id": {job.job_id}' in out and '"state": "done"' in out
+    code, out = await sovereign(db_url, tmp_path, "jobs", "list", "--state", "done", "--name", "x")
+    assert code == 2 and "keeps only its group" in out

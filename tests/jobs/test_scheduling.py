@@ -133,3 +133,19 @@ async def test_follow_running_deduplicates_onto_a_job_that_has_not_started(queue
     again = await queue.schedule("test.noop", {"tag": "w"}, dedupe_key="images:s:20", delay=60, follow_running=True)
     assert not again.created and again.job_id == waiting.job_id
     assert await jpool.fetchval("SELECT count(*) FROM pgqueuer") == 1
+
+
+async def test_finished_jobs_are_listed_with_their_group_and_run_time(queue: JobQueue, run_worker, inspector: QueueInspector) -> None:
+    jobs = [await queue.schedule("test.noop", {"tag": f"d{i}"}) for i in range(3)]
+    run_worker(groups=["default"])
+
+    async def all_done() -> bool:
+        return all([await inspector.final_status(j.job_id) == "successful" for j in jobs])
+
+    await wait_for(all_done, 20)
+    done = await inspector.done(limit=10)
+    assert [d.id for d in done] == sorted((j.job_id for j in jobs), reverse=True)  # newest first
+    assert all(d.group == "default" and d.seconds is not None and d.seconds >= 0 for d in done)
+    assert await inspector.done(group="capped") == []
+    with pytest.raises(ValueError, match="pending, running, failed, past_due or done"):
+        await inspector.list("finished")

@@ -9,7 +9,7 @@ from pgqueuer.adapters.persistence.queries import Queries
 
 from sovereign.jobs import BulkItem, JobQueue, QueueInspector
 from sovereign.jobs.registry import encode_payload
-from sovereign.jobs.sql import queries_for_pool
+from sovereign.store.queue_sql import queries_for_pool
 from tests.jobs.conftest import wait_for
 
 

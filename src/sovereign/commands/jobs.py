@@ -9,21 +9,28 @@ import typer
 from rich.table import Table
 
 from sovereign.commands.common import console, fmt_ts, run, runtime
+from sovereign.jobs import DoneJob
 
 app = typer.Typer(help="Inspect and manage the durable job queue.", no_args_is_help=True)
 
 
 @app.command("list")
 def list_jobs(
-    state: Optional[str] = typer.Option(None, help="pending, running, failed or past_due"),
+    state: Optional[str] = typer.Option(None, help="pending, running, failed, past_due or done"),
     name: Optional[str] = typer.Option(None, help="only jobs with this name"),
+    group: Optional[str] = typer.Option(None, help="with --state done: only this group"),
     limit: int = typer.Option(50, min=1, max=1000),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """List jobs in the queue, newest first."""
+    """List jobs in the queue, newest first (``--state done``: the latest jobs that finished well)."""
+    if state == "done" and name:
+        raise typer.BadParameter("a finished job keeps only its group: use --group with --state done")
 
     async def go() -> None:
         async with runtime() as rt:
+            if state == "done":
+                _print_done(await rt.inspector.done(group=group, limit=limit), as_json)
+                return
             try:
                 rows = await rt.inspector.list(state, name=name, limit=limit)
             except ValueError as exc:
@@ -37,6 +44,20 @@ def list_jobs(
             console.print(t)
 
     run(go())
+
+
+def _print_done(rows: list[DoneJob], as_json: bool) -> None:
+    if as_json:
+        out = [{"id": r.id, "group": r.group, "state": "done", "queued_at": r.queued_at, "done_at": r.done_at,
+                "seconds": r.seconds} for r in rows]
+        console.print_json(json.dumps(out, default=str))
+        return
+    t = Table("id", "group", "state", "queued at", "done at", "took")
+    for r in rows:
+        took = f"{r.seconds:.1f}s" if r.seconds is not None else ""
+        t.add_row(str(r.id), r.group, "done", fmt_ts(r.queued_at) if r.queued_at else "", fmt_ts(r.done_at), took)
+    console.print(t)
+    console.print("[dim]a finished job's arguments leave the queue with it; `sovereign jobs show ID` prints its history[/dim]")
 
 
 @app.command()

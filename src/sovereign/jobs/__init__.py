@@ -5,13 +5,14 @@ Public API: ``JobRegistry`` (register handlers), ``JobQueue`` (schedule),
 """
 
 from sovereign.jobs.executor import JobFailed, NonRetryableError
-from sovereign.jobs.inspect import QueueInspector
 from sovereign.jobs.queue import BulkItem, JobQueue, Scheduled
 from sovereign.jobs.registry import JobContext, JobRegistry, JobSpec, UnknownJobError
 from sovereign.jobs.worker import Worker
+from sovereign.store.queue_inspect import DoneJob, QueueInspector
 
 __all__ = [
     "BulkItem",
+    "DoneJob",
     "JobContext",
     "JobFailed",
     "JobQueue",

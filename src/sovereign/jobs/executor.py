@@ -29,6 +29,7 @@ from pgqueuer.domain import models
 from pydantic import ValidationError
 
 from sovereign.backoff import Backoff
+from sovereign.store.job_attempts import JobAttempts
 from sovereign.jobs.registry import JobContext, JobRegistry, UnknownJobError, decode_payload
 
 log = logging.getLogger("sovereign.jobs")
@@ -133,34 +134,21 @@ class SovereignExecutor(AbstractEntrypointExecutor):
     async def _record(self, job: models.Job, name: str, kind: str, exc: BaseException, with_tb: bool = True) -> None:
         tb = "".join(traceback.format_exception(exc)) if with_tb else None
         try:
-            await self.pool.execute(
-                "INSERT INTO sovereign_job_attempts (job_id, job_name, attempt, kind, error, traceback, worker_id)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                int(job.id),
-                name,
-                job.attempts + 1,
-                kind,
-                f"{type(exc).__name__}: {exc}",
-                tb,
-                self.worker_id,
+            await JobAttempts(self.pool).record(
+                int(job.id), name, job.attempts + 1, kind, f"{type(exc).__name__}: {exc}", tb, self.worker_id
             )
         except Exception:  # the failure log must never turn one failure into two
             log.exception("could not record failure of job %s", job.id)
 
     async def _record_takeovers(self, job: models.Job, name: str, takeovers: int) -> None:
         """Write one ``worker_lost`` row per takeover not yet recorded (rare path)."""
-        recorded = await self.pool.fetchval(
-            "SELECT count(*) FROM sovereign_job_attempts WHERE job_id = $1 AND kind = 'worker_lost'", int(job.id)
-        )
+        attempts = JobAttempts(self.pool)
+        recorded = await attempts.worker_lost_count(int(job.id))
         lost = job.headers.get("lost_worker") if isinstance(job.headers, dict) else None
         for _ in range(takeovers - recorded):
-            await self.pool.execute(
-                "INSERT INTO sovereign_job_attempts (job_id, job_name, attempt, kind, error, worker_id)"
-                " VALUES ($1, $2, $3, 'worker_lost', $4, $5)",
-                int(job.id),
-                name,
-                job.attempts,
+            await attempts.record(
+                int(job.id), name, job.attempts, "worker_lost",
                 f"worker {lost} stopped heart-beating while running this job; taken over by {self.worker_id}",
-                uuid.UUID(lost) if lost else None,
+                None, uuid.UUID(lost) if lost else None,
             )
             log.warning("job %s (%s) taken over from dead worker %s", job.id, name, lost)

@@ -3,7 +3,7 @@
 Dedupe: a schedule with a ``dedupe_key`` while a job with that key is pending
 or running creates nothing and reports the existing job. It holds under
 concurrency because pgqueuer keeps a unique partial index on the key for
-queued/picked rows and we insert with ``ON CONFLICT DO NOTHING``.
+queued/picked rows and we insert skipping conflicts.
 
 A schedule that announces a change (a webhook: "product 31's images changed")
 must not be swallowed by a job that is already *running*: that job may have
@@ -24,7 +24,8 @@ import asyncpg
 from pydantic import BaseModel
 
 from sovereign.jobs.registry import JobRegistry, encode_payload
-from sovereign.jobs.sql import queries_for_connection, queries_for_pool
+from sovereign.store.queue_inspect import QueueInspector
+from sovereign.store.queue_sql import queries_for_connection, queries_for_pool
 
 Args = BaseModel | Mapping[str, Any] | None
 
@@ -157,14 +158,7 @@ class JobQueue:
         return out
 
     async def _waiting_id(self, key: str, conn: asyncpg.Connection | None) -> int | None:
-        sql = "SELECT id FROM pgqueuer WHERE dedupe_key = $1 AND status = 'queued'"
-        value = await (conn or self._pool).fetchval(sql, key)
-        return int(value) if value is not None else None
+        return await QueueInspector.waiting_id(conn or self._pool, key)
 
     async def _existing_ids(self, keys: Iterable[str | None], conn: asyncpg.Connection | None) -> dict[str, int]:
-        sql = (
-            "SELECT dedupe_key, id FROM pgqueuer WHERE dedupe_key = ANY($1::text[]) "
-            "AND status IN ('queued', 'picked')"
-        )
-        rows = await (conn or self._pool).fetch(sql, list(keys))
-        return {r["dedupe_key"]: r["id"] for r in rows}
+        return await QueueInspector.pending_ids(conn or self._pool, keys)

@@ -31,7 +31,8 @@ from pgqueuer.domain import models
 from sovereign.jobs.executor import SovereignExecutor, dispatch_placeholder
 from sovereign.jobs.queue import JobQueue
 from sovereign.jobs.registry import CronSpec, JobRegistry
-from sovereign.jobs.sql import queries_for_pool
+from sovereign.store.queue_sql import queries_for_pool
+from sovereign.store.workers import WorkerRows
 from sovereign.settings import Settings
 from sovereign.store.database import CONNECTION_LOST
 
@@ -198,26 +199,19 @@ class Worker:
                 await qm_task
 
     async def _register(self) -> None:
-        await self.pool.execute(
-            "INSERT INTO sovereign_workers (id, hostname, pid, groups) VALUES ($1, $2, $3, $4)",
-            self.id,
-            socket.gethostname(),
-            os.getpid(),
-            self.groups,
-        )
+        await WorkerRows(self.pool).register(self.id, socket.gethostname(), os.getpid(), self.groups)
 
     async def _set_state(self, state: str) -> None:
         with suppress(Exception):
-            await self.pool.execute(
-                "UPDATE sovereign_workers SET state = $2, heartbeat = now() WHERE id = $1", self.id, state
-            )
+            await WorkerRows(self.pool).set_state(self.id, state)
 
     async def _heartbeat_loop(self) -> None:
         interval = max(self.settings.heartbeat_timeout_s / 3, 0.5)
+        rows = WorkerRows(self.pool)
         while True:
             await asyncio.sleep(interval)
             try:
-                await self.pool.execute("UPDATE sovereign_workers SET heartbeat = now() WHERE id = $1", self.id)
+                await rows.beat(self.id)
             except Exception as exc:  # the database may be restarting; keep beating
                 log.warning("worker heartbeat failed: %s", exc)
 

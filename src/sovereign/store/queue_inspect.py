@@ -1,4 +1,5 @@
-"""An inspectable queue: list, show, retry, cancel, purge, counts and past-due detection.
+"""The queue's tables, read and administered (pgqueuer's ``pgqueuer`` and ``pgqueuer_log``, our attempts
+and workers): list, show, retry, cancel, purge, counts, past-due detection, finished jobs.
 
 States as Sovereign reports them (pgqueuer's in brackets):
 ``pending`` [queued], ``running`` [picked], ``failed`` [failed, held],
@@ -11,11 +12,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Iterable
 
 import asyncpg
 
-from sovereign.jobs.sql import queries_for_pool
+from sovereign.store.job_attempts import Attempt, JobAttempts
+from sovereign.store.queue_sql import queries_for_pool
+from sovereign.store.workers import WorkerRows
+
+__all__ = ["Attempt", "DoneJob", "JobRow", "QueueInspector"]
 
 _STATE_SQL = {"pending": "queued", "running": "picked", "failed": "failed"}
 
@@ -61,13 +66,17 @@ class JobRow:
 
 
 @dataclass(frozen=True)
-class Attempt:
-    attempt: int
-    kind: str
-    error: str
-    traceback: str | None
-    at: datetime
-    worker: str | None
+class DoneJob:
+    """A job that finished well: its row has left the queue, pgqueuer's log keeps when and in which group."""
+
+    id: int
+    group: str
+    queued_at: datetime | None
+    done_at: datetime
+
+    @property
+    def seconds(self) -> float | None:
+        return (self.done_at - self.queued_at).total_seconds() if self.queued_at else None
 
 
 class QueueInspector:
@@ -91,6 +100,14 @@ class QueueInspector:
         )
         return {r["grp"]: {k: r[k] for k in ("pending", "running", "failed", "past_due")} for r in rows}
 
+    async def oldest_due(self) -> dict[str, float]:
+        """{group: seconds} the oldest job that is due has waited, per group with due jobs."""
+        rows = await self.pool.fetch(
+            "SELECT entrypoint AS grp, extract(epoch FROM now() - min(execute_after))::float8 AS age "
+            "FROM pgqueuer WHERE status = 'queued' AND execute_after <= now() GROUP BY entrypoint"
+        )
+        return {r["grp"]: max(0.0, r["age"]) for r in rows}
+
     async def past_due(self) -> int:
         return await self.pool.fetchval(
             "SELECT count(*) FROM pgqueuer WHERE status = 'queued' "
@@ -105,10 +122,7 @@ class QueueInspector:
             where.append(f"status = 'queued' AND execute_after < now() - make_interval(secs => ${len(args)})")
         elif state is not None:
             if state not in _STATE_SQL:
-                raise ValueError(
-                    f"unknown state {state!r}; use pending, running, failed or past_due "
-                    "(done jobs leave the queue: `sovereign jobs show ID` prints a job's final state)"
-                )
+                raise ValueError(f"unknown state {state!r}; use pending, running, failed, past_due or done")
             args.append(_STATE_SQL[state])
             where.append(f"status = ${len(args)}::pgqueuer_status")
         if name:
@@ -131,15 +145,7 @@ class QueueInspector:
         return JobRow.from_record(r) if r else None
 
     async def attempts(self, job_id: int) -> list[Attempt]:
-        rows = await self.pool.fetch(
-            "SELECT attempt, kind, error, traceback, at, worker_id FROM sovereign_job_attempts "
-            "WHERE job_id = $1 ORDER BY id",
-            job_id,
-        )
-        return [
-            Attempt(r["attempt"], r["kind"], r["error"], r["traceback"], r["at"], str(r["worker_id"]) if r["worker_id"] else None)
-            for r in rows
-        ]
+        return await JobAttempts(self.pool).of_job(job_id)
 
     async def history(self, job_id: int) -> list[tuple[datetime, str]]:
         rows = await self.pool.fetch(
@@ -165,11 +171,7 @@ class QueueInspector:
                 "WHERE id = ANY($1::bigint[]) AND status = 'failed' AND jsonb_typeof(headers) = 'object'",
                 job_ids,
             )
-            await conn.execute(
-                "UPDATE sovereign_job_attempts SET kind = kind || ':before_retry' "
-                "WHERE job_id = ANY($1::bigint[]) AND kind = 'worker_lost'",
-                job_ids,
-            )
+            await JobAttempts.mark_before_retry(conn, job_ids)
         await queries_for_pool(self.pool).requeue_jobs(job_ids)
         return int(n)
 
@@ -209,10 +211,30 @@ class QueueInspector:
         return out
 
     async def workers(self, fresh_within_s: float) -> list[dict[str, Any]]:
+        return await WorkerRows(self.pool).live(fresh_within_s)
+
+    async def done(self, *, group: str | None = None, limit: int = 50) -> list[DoneJob]:
+        """The latest jobs that finished well (their arguments left with their row)."""
         rows = await self.pool.fetch(
-            "SELECT id, hostname, pid, groups, state, heartbeat, "
-            "heartbeat > now() - make_interval(secs => $1) AS fresh FROM sovereign_workers "
-            "WHERE state <> 'stopped' ORDER BY started_at",
-            fresh_within_s,
+            "SELECT d.job_id, d.entrypoint, d.created AS done_at, "
+            "(SELECT min(q.created) FROM pgqueuer_log q WHERE q.job_id = d.job_id AND q.status = 'queued') AS queued_at "
+            "FROM pgqueuer_log d WHERE d.status = 'successful' AND ($1::text IS NULL OR d.entrypoint = $1) "
+            "ORDER BY d.id DESC LIMIT $2",
+            group, limit,
         )
-        return [dict(r) for r in rows]
+        return [DoneJob(int(r["job_id"]), r["entrypoint"], r["queued_at"], r["done_at"]) for r in rows]
+
+    @staticmethod
+    async def waiting_id(conn: asyncpg.Pool | asyncpg.Connection, dedupe_key: str) -> int | None:
+        """The job with this key that has not started yet, if any."""
+        value = await conn.fetchval("SELECT id FROM pgqueuer WHERE dedupe_key = $1 AND status = 'queued'", dedupe_key)
+        return int(value) if value is not None else None
+
+    @staticmethod
+    async def pending_ids(conn: asyncpg.Pool | asyncpg.Connection, keys: Iterable[str | None]) -> dict[str, int]:
+        """{dedupe_key: id} of the waiting or running jobs holding these keys."""
+        rows = await conn.fetch(
+            "SELECT dedupe_key, id FROM pgqueuer WHERE dedupe_key = ANY($1::text[]) AND status IN ('queued', 'picked')",
+            list(keys),
+        )
+        return {r["dedupe_key"]: r["id"] for r in rows}
