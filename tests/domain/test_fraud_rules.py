@@ -243,3 +243,19 @@ def test_plus_tagged_emails_count_as_one_mailbox_for_velocity() -> None:
     history = build_history(order, tagged, config=CONFIG)
     assert history.email_orders_in_window == 2
     assert "email_velocity" in [r.code for r in score(order, history, CONFIG).reasons]
+
+
+def test_reasons_write_amounts_the_way_the_store_does() -> None:
+    from sovereign.domain.money import PriceFormat
+
+    oid = scenario_id("very high total, bank transfer")
+    order, history, _ = REPLAY[oid]
+    store = PriceFormat.of({"currency": order.currency, "currency_symbol": "¤", "currency_position": "right_space",
+                            "thousand_separator": ".", "decimal_separator": ","})
+    result = score(order, history, CONFIG.with_price_format(store))
+    reason = next(r.text for r in result.reasons if r.code == "high_total")
+    assert "1.000,00 ¤" in reason  # the review limit, written as the store writes prices
+    assert result.score == REPLAY[oid][2].score  # the format changes words, never the score
+    assert CONFIG.merged({"threshold": 60}).with_price_format(store).merged({}).price_format == store
+    with pytest.raises(ValueError, match="store's settings"):
+        CONFIG.merged({"price_format": {"symbol": "$"}})

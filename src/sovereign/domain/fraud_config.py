@@ -40,6 +40,8 @@ from typing import Any, Iterable, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .money import PriceFormat
+
 __all__ = ["Band", "CategoryOverride", "FraudConfig", "Weights", "SIGNALS"]
 
 class Weights(BaseModel):
@@ -127,6 +129,9 @@ class FraudConfig(BaseModel):
     llm_review: Literal["when_useful", "always"] = "when_useful"
     note_reasons: int = Field(10, ge=1, le=50)
     categories: dict[int, CategoryOverride] = Field(default_factory=dict)
+    # How amounts are written in reasons and notes: the store's own format (read from WooCommerce,
+    # set by ``with_price_format``), not a setting of the fraud config.
+    price_format: PriceFormat = Field(default_factory=PriceFormat, exclude=True)
 
     @field_validator("unsafe_countries", mode="before")
     @classmethod
@@ -151,7 +156,14 @@ class FraudConfig(BaseModel):
 
     def merged(self, overrides: Mapping[str, Any]) -> "FraudConfig":
         """This config with ``overrides`` deep-merged in (store settings over defaults), re-validated."""
-        return FraudConfig.model_validate(_deep_merge(self.model_dump(), dict(overrides)))
+        if "price_format" in overrides:
+            raise ValueError("price_format comes from the store's settings, not from the fraud config")
+        merged = FraudConfig.model_validate(_deep_merge(self.model_dump(), dict(overrides)))
+        return merged.with_price_format(self.price_format)
+
+    def with_price_format(self, fmt: PriceFormat) -> "FraudConfig":
+        """This config writing amounts the store's way."""
+        return self.model_copy(update={"price_format": fmt})
 
     def for_categories(self, category_ids: Iterable[int]) -> "FraudConfig":
         """The effective config for an order holding products in ``category_ids``.

@@ -19,6 +19,7 @@ from typing import Callable
 
 from . import reference
 from .fraud_config import Band, FraudConfig, band_for
+from .money import format_price
 from .fraud_history import OrderHistory
 from .orders import Order
 from .safe_text import safe_phrase
@@ -45,8 +46,8 @@ class RulesResult:
 Rule = Callable[[Order, OrderHistory, FraudConfig], "str | None"]
 
 
-def _money(amount: Decimal, currency: str) -> str:
-    return f"{amount:,.2f} {currency if _CURRENCY.match(currency) else ''}".strip()
+def _money(amount: Decimal, currency: str, config: FraudConfig) -> str:
+    return format_price(amount, currency if _CURRENCY.match(currency) else None, config.price_format)
 
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -126,8 +127,8 @@ def _unsafe_country(order: Order, history: OrderHistory, config: FraudConfig) ->
 
 def _high_total(order: Order, history: OrderHistory, config: FraudConfig) -> str | None:
     if order.total >= config.absolute_total_bound:
-        return (f"Order total {_money(order.total, order.currency)} is at or above the review limit of "
-                f"{_money(config.absolute_total_bound, order.currency)}")
+        return (f"Order total {_money(order.total, order.currency, config)} is at or above the review limit of "
+                f"{_money(config.absolute_total_bound, order.currency, config)}")
     return None
 
 
@@ -137,8 +138,8 @@ def _above_average(order: Order, history: OrderHistory, config: FraudConfig) -> 
         return None
     ratio = order.total / average
     if ratio > config.average_multiplier:
-        return (f"Order total {_money(order.total, order.currency)} is {ratio:.1f} times the store's average "
-                f"of {_money(average, order.currency)}")
+        return (f"Order total {_money(order.total, order.currency, config)} is {ratio:.1f} times the store's average "
+                f"of {_money(average, order.currency, config)}")
     return None
 
 
@@ -153,7 +154,7 @@ def _large_quantity(order: Order, history: OrderHistory, config: FraudConfig) ->
 
 def _probe_order(order: Order, history: OrderHistory, config: FraudConfig) -> str | None:
     if Decimal("0") < order.total <= config.probe_total:
-        return (f"Very small order total {_money(order.total, order.currency)}, typical of card-testing "
+        return (f"Very small order total {_money(order.total, order.currency, config)}, typical of card-testing "
                 "probes")
     return None
 

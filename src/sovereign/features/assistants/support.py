@@ -27,6 +27,7 @@ import numpy as np
 
 from sovereign.embeddings import Embedder
 from sovereign.gateway import CUSTOMER_PERSONAL, PUBLIC, ChatRequest, Gateway, GatewayError
+from sovereign.domain.money import PriceFormat
 from sovereign.store.stores import StoreRecord
 
 from sovereign.features.assistants.answer import ground, prompt, relevant, strip_citations
@@ -100,7 +101,9 @@ class SupportDesk:
         question = question.strip()
         number = order_number if order_number is not None else order_number_in(question)
         if number is not None:
-            status = await order_status(self.woo(store).get_order, number, email or email_in(question))
+            status = await order_status(
+                self.woo(store).get_order, number, email or email_in(question), PriceFormat.of(store.settings)
+            )
             reply = SupportAnswer("order", status.outcome, status.answer)
         else:
             reply = await self._policy_answer(store, question)

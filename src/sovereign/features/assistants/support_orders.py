@@ -17,6 +17,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
+from sovereign.domain.money import PriceFormat, format_price
 from sovereign.domain.orders import Order, normalize_email
 from sovereign.woo.errors import NotFoundError, WooError
 
@@ -53,7 +54,8 @@ class OrderStatus:
 
 
 async def order_status(
-    get_order: Callable[[int], Awaitable[dict[str, Any]]], order_number: int, email: str | None
+    get_order: Callable[[int], Awaitable[dict[str, Any]]], order_number: int, email: str | None,
+    price_format: PriceFormat | None = None,
 ) -> OrderStatus:
     """The status answer for ``order_number`` if ``email`` is its billing email; else the not-found answer."""
     given = normalize_email(email)
@@ -70,10 +72,10 @@ async def order_status(
     # compare in constant time, and treat an order without an email like a wrong one
     if not order.email or not hmac.compare_digest(order.email.encode(), given.encode()) or order.id != order_number:
         return OrderStatus("order_not_found", NOT_FOUND)
-    return OrderStatus("order_found", describe(order), order.status)
+    return OrderStatus("order_found", describe(order, price_format), order.status)
 
 
-def describe(order: Order) -> str:
+def describe(order: Order, price_format: PriceFormat | None = None) -> str:
     number = order.number or str(order.id)
     what = _STATUS.get(order.status, f"has the status “{order.status or 'unknown'}”")
     parts = [f"Order #{number}"]
@@ -84,5 +86,5 @@ def describe(order: Order) -> str:
     if items:
         text += " Items: " + "; ".join(items[:10]) + ("; …" if len(items) > 10 else "") + "."
     if order.total:
-        text += f" Total: {order.total:.2f} {order.currency}".rstrip() + "."
+        text += f" Total: {format_price(order.total, order.currency or None, price_format)}."
     return text

@@ -30,6 +30,7 @@ from sovereign.domain.fraud import (
     decide,
     score,
 )
+from sovereign.domain.money import PriceFormat
 from sovereign.domain.orders import Order
 
 from sovereign.features.fraud.review import Review
@@ -70,7 +71,7 @@ class FraudSettings:
     def of(cls, store_settings: Mapping[str, Any] | None) -> "FraudSettings":
         s = store_settings or {}
         try:
-            config = FraudConfig().merged(s.get("fraud") or {})
+            config = FraudConfig().merged(s.get("fraud") or {}).with_price_format(PriceFormat.of(s))
         except (ValidationError, TypeError, ValueError) as exc:
             raise InvalidFraudSettings(f"the store's fraud settings are invalid: {_first_error(exc)}") from None
         try:
