@@ -15,7 +15,7 @@ from sovereign.jobs import JobQueue
 from sovereign.settings import Settings
 from sovereign.store.database import Database
 from sovereign.store.stores import StoreRecord, StoreRepository
-from sovereign.woo.client import WooClient
+from sovereign.features.store_port import WooStore
 
 __all__ = ["FeatureServices"]
 
@@ -27,8 +27,8 @@ class FeatureServices(Protocol):
     stores: StoreRepository
     gateway: Gateway
 
-    def woo(self, store: StoreRecord) -> WooClient:
-        """The store's REST client (one per store per process)."""
+    def woo(self, store: StoreRecord) -> WooStore:
+        """The store's WooCommerce port (one client per store per process)."""
         ...
 
     async def store_or_fail(self, store_id: str) -> StoreRecord:

@@ -241,8 +241,12 @@ class WooClient:
         description: str | None = None,
         short_description: str | None = None,
         meta_data: MetaInput | None = None,
+        images: Sequence[Mapping[str, Any]] | None = None,
     ) -> dict[str, Any]:
-        """PUT the given fields. The answer carries the raw text; GETs and webhooks wrap it in ``<p>``."""
+        """PUT the given fields. The answer carries the raw text; GETs and webhooks wrap it in ``<p>``.
+
+        ``images`` replaces the product's whole image list (WooCommerce's rule): send every image.
+        """
         body: dict[str, Any] = {}
         if description is not None:
             body["description"] = description
@@ -250,9 +254,24 @@ class WooClient:
             body["short_description"] = short_description
         if meta_data is not None:
             body["meta_data"] = _meta_list(meta_data)
+        if images is not None:
+            body["images"] = [dict(img) for img in images]
         if not body:
-            raise ValueError("update_product needs description, short_description or meta_data")
+            raise ValueError("update_product needs description, short_description, meta_data or images")
         return await self.put(f"products/{int(product_id)}", body)
+
+    async def update_variation(
+        self, parent_id: int, variation_id: int, *, description: str | None = None, meta_data: MetaInput | None = None
+    ) -> dict[str, Any]:
+        """PUT a variation's description and meta (``products/<parent>/variations/<id>``)."""
+        body: dict[str, Any] = {}
+        if description is not None:
+            body["description"] = description
+        if meta_data is not None:
+            body["meta_data"] = _meta_list(meta_data)
+        if not body:
+            raise ValueError("update_variation needs description or meta_data")
+        return await self.put(f"products/{int(parent_id)}/variations/{int(variation_id)}", body)
 
     async def batch_products(
         self,

@@ -23,7 +23,7 @@ from sovereign.domain.safe_text import unsafe_fragments
 from sovereign.features.descriptions.describe import to_html
 from sovereign.features.storesync.routing import DESCRIPTION_STATUS_META, DRAFT_META
 from sovereign.store.drafts import Draft, DraftError, DraftNotFound, DraftRepository
-from sovereign.woo.client import WooClient
+from sovereign.features.store_port import WooStore
 from sovereign.features.services import FeatureServices
 
 
@@ -52,7 +52,7 @@ def require_safe(text: str, what: str = "the description") -> str:
 
 
 async def put_product(
-    woo: WooClient,
+    woo: WooStore,
     product_id: int,
     *,
     parent_id: int | None = None,
@@ -71,15 +71,10 @@ async def put_product(
             require_safe(value, "the description draft")
     if parent_id is None:
         return await woo.update_product(product_id, description=description, meta_data=meta)
-    body: dict[str, Any] = {}
-    if description is not None:
-        body["description"] = description
-    if meta is not None:
-        body["meta_data"] = [{"key": k, "value": v} for k, v in meta.items()]
-    return await woo.put(f"products/{int(parent_id)}/variations/{int(product_id)}", body)
+    return await woo.update_variation(parent_id, product_id, description=description, meta_data=meta)
 
 
-async def _draft_and_client(rt: FeatureServices, store_id: str, product_id: int) -> tuple[Draft, WooClient]:
+async def _draft_and_client(rt: FeatureServices, store_id: str, product_id: int) -> tuple[Draft, WooStore]:
     store = await rt.stores.get(store_id)
     if store is None:
         raise DraftNotFound(f"store {store_id!r} is not connected")

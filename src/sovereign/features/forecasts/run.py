@@ -38,7 +38,7 @@ from sovereign.domain.products import Product
 from sovereign.domain.sales import SALES_STATUSES, daily_sales_from_orders
 from sovereign.store.forecasts import ForecastRepository, ForecastRow
 from sovereign.store.forecast_series import ForecastSeries, ForecastSeriesRepository
-from sovereign.woo.client import WooClient
+from sovereign.features.store_port import WooStore
 from sovereign.features.services import FeatureServices
 
 
@@ -79,7 +79,7 @@ class ForecastRun:
     write_errors: tuple[str, ...] = ()
 
 
-async def fetch_sales(woo: WooClient, start: date, end: date) -> dict[int, np.ndarray]:
+async def fetch_sales(woo: WooStore, start: date, end: date) -> dict[int, np.ndarray]:
     """Daily units per product for ``start`` ≤ day < ``end`` (UTC), from the orders created in that window."""
     orders = woo.list_orders(
         status=sorted(SALES_STATUSES),
@@ -90,7 +90,7 @@ async def fetch_sales(woo: WooClient, start: date, end: date) -> dict[int, np.nd
     return daily_sales_from_orders([o async for o in orders], start, end)
 
 
-async def _products(woo: WooClient, ids: list[int]) -> dict[int, dict[str, Any]]:
+async def _products(woo: WooStore, ids: list[int]) -> dict[int, dict[str, Any]]:
     wanted = set(ids)
     found: dict[int, dict[str, Any]] = {}
     for i in range(0, len(ids), _INCLUDE_CHUNK):

@@ -10,13 +10,14 @@ be carried out records nothing (``DecisionRefused``, with a message for the oper
 from __future__ import annotations
 
 import logging
-from typing import Any, Protocol
+
 
 from sovereign.features.services import FeatureServices
+from sovereign.features.store_port import StoreOrders
 from sovereign.store.held_orders import HeldOrders
 from sovereign.woo.errors import WooError
 
-__all__ = ["DECISIONS", "DecisionRefused", "OrderStatusPort", "decide_held_order", "release_order"]
+__all__ = ["DECISIONS", "DecisionRefused", "StoreOrders", "decide_held_order", "release_order"]
 
 log = logging.getLogger("sovereign.fraud")
 
@@ -24,19 +25,11 @@ DECISIONS = ("release", "keep")
 ON_HOLD = "on-hold"
 
 
-class OrderStatusPort(Protocol):
-    """What a release needs from the store (``WooClient`` provides it)."""
-
-    async def get_order(self, order_id: int) -> dict[str, Any]: ...
-
-    async def update_order(self, order_id: int, *, status: str | None = None, **fields: Any) -> dict[str, Any]: ...
-
-
 class DecisionRefused(Exception):
     """Nothing was recorded; the message tells the operator why."""
 
 
-async def release_order(orders: OrderStatusPort, order_id: int) -> str:
+async def release_order(orders: StoreOrders, order_id: int) -> str:
     """Back to ``processing`` if still held; returns what was done. ``WooError`` when the store failed."""
     current = str((await orders.get_order(order_id)).get("status") or "")
     if current != ON_HOLD:

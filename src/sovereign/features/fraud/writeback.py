@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from sovereign.domain.fraud import META_REASONS, META_SCORE
-from sovereign.woo.client import WooClient
+from sovereign.features.store_port import StoreOrders
 
 from sovereign.features.fraud.scoring import Scored
 
@@ -42,7 +42,7 @@ class WriteBack:
     status_before: str = ""
 
 
-async def write_back(woo: WooClient, scored: Scored, *, held_before: bool = False) -> WriteBack:
+async def write_back(woo: StoreOrders, scored: Scored, *, held_before: bool = False) -> WriteBack:
     """Apply ``scored`` to its order. ``held_before``: this service already put it on hold once."""
     order_id = scored.order.id
     fresh = await woo.get_order(order_id)
@@ -84,7 +84,7 @@ def _current_meta(order: Mapping[str, Any]) -> tuple[Any, Any]:
     return score, reasons
 
 
-async def _add_note_once(woo: WooClient, order_id: int, text: str) -> bool:
+async def _add_note_once(woo: StoreOrders, order_id: int, text: str) -> bool:
     wanted = _squash(text)
     for note in await woo.list_order_notes(order_id):
         if isinstance(note, Mapping) and not note.get("customer_note") and _squash(str(note.get("note", ""))) == wanted:

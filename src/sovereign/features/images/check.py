@@ -34,7 +34,7 @@ from sovereign.features.images.trigger import FINDINGS_META, signature
 from sovereign.store.images import AltRow, ImageRepository, ImageRow, ProductRow
 from sovereign.woo.errors import NotFoundError
 from sovereign.features.services import FeatureServices
-from sovereign.woo.client import WooClient
+from sovereign.features.store_port import StoreProducts
 
 __all__ = ["CheckOutcome", "check_product", "write_alts"]
 
@@ -101,22 +101,20 @@ async def _vision(
     return "ok", rows
 
 
-async def write_alts(woo: "WooClient", product_id: int, alts: dict[int, str], meta: dict[str, Any] | None = None) -> None:
+async def write_alts(woo: StoreProducts, product_id: int, alts: dict[int, str], meta: dict[str, Any] | None = None) -> None:
     """Set the alt of some images (by id), keeping every image and its order; with ``meta``, in the same write.
 
     WooCommerce replaces a product's whole ``images`` list on a write, so the
     list is read fresh and sent back complete.
     """
-    body: dict[str, Any] = {}
+    images = None
     if alts:
         current = (await woo.get_product(product_id)).get("images") or []
-        body["images"] = [
+        images = [
             {"id": img["id"], "alt": alts.get(img["id"], img.get("alt") or "")} for img in current if "id" in img
         ]
-    if meta is not None:
-        body["meta_data"] = [{"key": k, "value": v} for k, v in meta.items()]
-    if body:
-        await woo.put(f"products/{int(product_id)}", body)
+    if images is not None or meta is not None:
+        await woo.update_product(product_id, meta_data=meta, images=images)
 
 
 async def check_product(rt: FeatureServices, store_id: str, product_id: int, *, force: bool = False) -> CheckOutcome:

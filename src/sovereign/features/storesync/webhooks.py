@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sovereign.store.stores import StoreRecord
-from sovereign.woo.client import WooClient
+from sovereign.features.store_port import StoreWebhooks
 
 log = logging.getLogger("sovereign.stores.webhooks")
 
@@ -47,11 +47,11 @@ class Repair:
         return bool(self.created or self.moved or self.re_enabled or self.removed)
 
 
-async def ours(woo: WooClient, store_id: str, target: str | None = None) -> list[dict[str, Any]]:
+async def ours(woo: StoreWebhooks, store_id: str, target: str | None = None) -> list[dict[str, Any]]:
     return [h for h in await woo.list_webhooks() if is_ours(h, store_id, target)]
 
 
-async def repair(woo: WooClient, store: StoreRecord, public_url: str) -> Repair:
+async def repair(woo: StoreWebhooks, store: StoreRecord, public_url: str) -> Repair:
     """Make the store hold exactly one active webhook of ours per topic, delivering to ``public_url``:
     keep the best one per topic (already at the URL, active, oldest), move it there if it is
     elsewhere, re-enable it if WooCommerce disabled it, delete our duplicates, create what is missing."""
@@ -93,7 +93,7 @@ async def repair(woo: WooClient, store: StoreRecord, public_url: str) -> Repair:
     return out
 
 
-async def remove_all(woo: WooClient, store: StoreRecord) -> list[int]:
+async def remove_all(woo: StoreWebhooks, store: StoreRecord) -> list[int]:
     """Delete every webhook of ours on the store (at the recorded URL or recognisably ours)."""
     target = delivery_url(store.webhook_url, store.id) if store.webhook_url else None
     removed = []

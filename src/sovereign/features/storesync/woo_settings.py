@@ -13,7 +13,7 @@ import html
 import logging
 from typing import Any
 
-from sovereign.woo.client import WooClient
+from sovereign.features.store_port import StoreSettings
 from sovereign.woo.errors import TransportError, WooError
 
 log = logging.getLogger("sovereign.stores.settings")
@@ -28,7 +28,7 @@ _GENERAL = {
 _PRODUCTS = {"woocommerce_weight_unit": "weight_unit", "woocommerce_dimension_unit": "dimension_unit"}
 
 
-async def read_store_settings(woo: WooClient) -> dict[str, Any]:
+async def read_store_settings(woo: StoreSettings) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for group, names in (("general", _GENERAL), ("products", _PRODUCTS)):
         items = await _quiet(woo.get_settings_group(group), f"settings/{group}")
