@@ -63,3 +63,17 @@ def test_aggregated_history_feeds_the_forecaster() -> None:
     assert {f.model for f in result.values()} == {"Combination"}
     assert all(np.allclose(f.daily, f.daily[0]) for f in result.values())
     assert all(0 < f.daily[0] < sales[k].sum() for k, f in result.items())
+
+
+def test_sales_fall_on_the_stores_own_day() -> None:
+    from datetime import timedelta, timezone
+    from zoneinfo import ZoneInfo
+
+    late_friday_in_la = {"status": "processing", "date_created_gmt": "2026-06-06T04:30:00",  # Fri 5 June, 21:30 PDT
+                         "line_items": [{"product_id": 7, "quantity": 2}]}
+    assert order_day(late_friday_in_la) == date(2026, 6, 6)  # UTC: already Saturday
+    assert order_day(late_friday_in_la, ZoneInfo("America/Los_Angeles")) == date(2026, 6, 5)
+    assert order_day(late_friday_in_la, timezone(timedelta(hours=9))) == date(2026, 6, 6)
+    sales = daily_sales_from_orders([late_friday_in_la], date(2026, 6, 5), date(2026, 6, 7),
+                                    tz=ZoneInfo("America/Los_Angeles"))
+    assert sales[7].tolist() == [2.0, 0.0]  # a Friday sale: the Saturday stays a day without sales

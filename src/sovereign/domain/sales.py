@@ -6,7 +6,7 @@ and hands the bodies in.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timezone, tzinfo
 from typing import Any, Iterable, Mapping
 
 import numpy as np
@@ -18,15 +18,20 @@ __all__ = ["SALES_STATUSES", "daily_sales_from_orders", "order_day"]
 SALES_STATUSES = frozenset({"processing", "completed", "on-hold"})
 
 
-def order_day(order: Mapping[str, Any]) -> date | None:
-    """The UTC calendar day an order was created (``date_created_gmt``, which WooCommerce gives without offset)."""
+def order_day(order: Mapping[str, Any], tz: tzinfo | None = None) -> date | None:
+    """The calendar day an order was created, in the store's timezone ``tz`` (UTC when not given).
+
+    From ``date_created_gmt`` (WooCommerce gives it without offset): a Los Angeles store's order at
+    22:00 on a Friday is a Friday sale, not a Saturday one, which matters to weekly patterns and to
+    the trading calendar (a day with no sale at all is a closed day).
+    """
     raw = order.get("date_created_gmt") or ""
     if not raw:
         return None
     stamp = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
-    if stamp.tzinfo is not None:
-        stamp = stamp.astimezone(timezone.utc)
-    return stamp.date()
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=timezone.utc)
+    return stamp.astimezone(tz or timezone.utc).date()
 
 
 def daily_sales_from_orders(
@@ -36,8 +41,9 @@ def daily_sales_from_orders(
     *,
     per_variation: bool = False,
     statuses: frozenset[str] = SALES_STATUSES,
+    tz: tzinfo | None = None,
 ) -> dict[int, np.ndarray]:
-    """Units sold per product per UTC day, for days ``start`` ≤ day < ``end``.
+    """Units sold per product per day of the store (``tz``; UTC when not given), for ``start`` ≤ day < ``end``.
 
     Returns ``{product_id: array}`` where ``array[i]`` is the quantity sold on
     ``start + i days`` (float64, length ``(end - start).days``). Only orders in
@@ -53,7 +59,7 @@ def daily_sales_from_orders(
     for order in orders:
         if order.get("status") not in statuses:
             continue
-        day = order_day(order)
+        day = order_day(order, tz)
         if day is None or not (start <= day < end):
             continue
         index = (day - start).days

@@ -1,10 +1,12 @@
 """One store's stock forecast: 90 days of sales over REST → forecasts to month end → product meta and rows.
 
-    run = await run_forecast(rt, "shop")                     # today: the current UTC day
+    run = await run_forecast(rt, "shop")                     # today: the store's current day
     run.forecasts[22].needed, run.forecasts[22].model
 
-History is the 90 complete UTC days before ``today`` (orders paged with
-``after``/``before`` on ``date_created_gmt``, sales statuses only). The
+Days are the store's own (its ``timezone`` setting, read from WooCommerce at
+connect; UTC when unknown). History is the 90 complete days before ``today``
+(orders paged with ``after``/``before`` on ``date_created_gmt``, the window's
+local midnights given in UTC, sales statuses only). The
 products forecast are those that sold in the window plus those forecast
 before, so a product whose sales stopped gets its meta brought down to 0
 rather than left stale. Results go to WooCommerce in ``products/batch`` calls
@@ -19,9 +21,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 
@@ -42,7 +46,7 @@ from sovereign.features.store_port import WooStore
 from sovereign.features.services import FeatureServices
 
 
-__all__ = ["HISTORY_DAYS", "ForecastRun", "ProductForecast", "fetch_sales", "run_forecast", "utc_today"]
+__all__ = ["HISTORY_DAYS", "ForecastRun", "ProductForecast", "fetch_sales", "run_forecast", "store_zone", "utc_today"]
 
 log = logging.getLogger("sovereign.forecasts")
 
@@ -52,6 +56,27 @@ _INCLUDE_CHUNK = 100
 
 def utc_today() -> date:
     return datetime.now(timezone.utc).date()
+
+
+def store_zone(name: Any) -> tzinfo:
+    """The store's timezone from its ``timezone`` setting: an IANA name (``Europe/Berlin``), ``UTC`` or a
+    WordPress offset (``+05:30``); UTC when unknown or unreadable (logged)."""
+    if not isinstance(name, str) or not name.strip() or name.strip().upper() == "UTC":
+        return timezone.utc
+    text = name.strip()
+    offset = re.fullmatch(r"(?:UTC)?([+-])(\d{1,2})(?::?(\d{2}))?", text)
+    if offset:
+        sign = 1 if offset.group(1) == "+" else -1
+        delta = timedelta(hours=int(offset.group(2)), minutes=int(offset.group(3) or 0))
+        if delta < timedelta(hours=15):
+            return timezone(sign * delta)
+    else:
+        try:
+            return ZoneInfo(text)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    log.warning("store timezone %r is not known here; forecasting on UTC days", text)
+    return timezone.utc
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,15 +104,21 @@ class ForecastRun:
     write_errors: tuple[str, ...] = ()
 
 
-async def fetch_sales(woo: WooStore, start: date, end: date) -> dict[int, np.ndarray]:
-    """Daily units per product for ``start`` ≤ day < ``end`` (UTC), from the orders created in that window."""
+async def fetch_sales(woo: WooStore, start: date, end: date, tz: tzinfo = timezone.utc) -> dict[int, np.ndarray]:
+    """Daily units per product for the store's days ``start`` ≤ day < ``end``, from the orders created then."""
     orders = woo.list_orders(
         status=sorted(SALES_STATUSES),
-        after=f"{start.isoformat()}T00:00:00",
-        before=f"{end.isoformat()}T00:00:00",
+        after=_gmt_midnight(start, tz),
+        before=_gmt_midnight(end, tz),
         dates_are_gmt=True,
     )
-    return daily_sales_from_orders([o async for o in orders], start, end)
+    return daily_sales_from_orders([o async for o in orders], start, end, tz=tz)
+
+
+def _gmt_midnight(day: date, tz: tzinfo) -> str:
+    """The store's midnight starting ``day``, in UTC as WooCommerce's ``after``/``before`` take it."""
+    local = datetime.combine(day, time(0), tzinfo=tz)
+    return local.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 async def _products(woo: WooStore, ids: list[int]) -> dict[int, dict[str, Any]]:
@@ -133,9 +164,10 @@ def _build(
 async def run_forecast(rt: FeatureServices, store_id: str, *, today: date | None = None) -> ForecastRun:
     store = await rt.store_or_fail(store_id)
     woo = rt.woo(store)
-    today = today or utc_today()
+    tz = store_zone(store.settings.get("timezone"))
+    today = today or datetime.now(tz).date()
     start = today - timedelta(days=HISTORY_DAYS)
-    sales = await fetch_sales(woo, start, today)
+    sales = await fetch_sales(woo, start, today, tz)
     repo = ForecastRepository(rt.db.pool)
     previous = await repo.product_ids(store_id)
     bodies = await _products(woo, sorted(set(sales) | previous))
