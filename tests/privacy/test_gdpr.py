@@ -171,3 +171,26 @@ async def test_the_cli_exports_json_erases_and_refuses_an_ambiguous_subject(db: 
     code, out = await sovereign(db_url, tmp_path, key, "gdpr", "erase", "--order", str(o["id"]), "--yes")
     assert code == 0 and '"webhook_events": 1' in out, out
     assert await db.fetchval("SELECT count(*) FROM sovereign_webhook_events WHERE body ? 'billing'") == 0
+
+
+async def test_caches_that_name_the_person_but_not_the_email_are_found_and_erased(db: asyncpg.Pool) -> None:
+    mine, theirs = orders()[0], orders()[1]
+    await put_event(db, mine)
+    await put_event(db, theirs)
+    b = mine["billing"]
+    name = f"{b['first_name']} {b['last_name']}"
+    await db.execute("INSERT INTO sovereign_response_cache (key, result, expires_at) VALUES "
+                     "('by-name', $1::jsonb, $3), ('by-street', $2::jsonb, $3), ('other', $4::jsonb, $3)",
+                     json.dumps({"text": f"Ship to {name.upper()}"}), json.dumps({"text": f"{b['address_1']}, {b['city']}"}),
+                     NOW + timedelta(days=1), json.dumps({"text": f"Ship to {theirs['billing']['last_name']}"}))
+    await db.execute("INSERT INTO sovereign_assistant_audit (feature, outcome, question_sha256, answer_sha256, "
+                     "question, answer) VALUES ('support', 'answered', 'q', 'a', $1, 'We will call you.')",
+                     f"call me on {b['phone']}")
+    s = gdpr.subject(order=mine["id"], store_id="shop")  # by order: no email given at all
+    doc = await gdpr.export(db, s)
+    assert sorted(r["key"] for r in doc["response_cache"]) == ["by-name", "by-street"]
+    assert len(doc["assistant_audit"]) == 1
+    out = await gdpr.erase(db, s)
+    assert out["erased"]["response_cache"] == 2 and out["erased"]["assistant_audit"] == 1
+    assert [r["key"] for r in await db.fetch("SELECT key FROM sovereign_response_cache")] == ["other"]
+    assert await db.fetchval("SELECT question FROM sovereign_assistant_audit") is None

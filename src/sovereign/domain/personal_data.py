@@ -49,6 +49,29 @@ def erased(resource_id: int | None) -> dict[str, Any]:
     return {"id": resource_id, ERASED: True}
 
 
+MIN_TERM = 6  # shorter strings would match other people's text too often
+
+
+def identifying_terms(email: str | None, bodies: list[Any]) -> list[str]:
+    """What names the data subject in free text (a cached answer, an assistant transcript), lower-cased:
+    the email, and from their orders' bodies every billing/shipping email, phone, full name and first
+    address line. A cached answer about order 85 that says "Klaus Meyer, Hauptstraße 5" is found though
+    it never names the email. Terms shorter than ``MIN_TERM`` are left out (they would match others)."""
+    terms: set[str] = {email.strip().lower()} if email else set()
+    for body in bodies:
+        if not isinstance(body, dict):
+            continue
+        for part in ("billing", "shipping"):
+            who = body.get(part)
+            if not isinstance(who, dict):
+                continue
+            name = " ".join(str(who.get(k) or "").strip() for k in ("first_name", "last_name")).strip()
+            for value in (who.get("email"), who.get("phone"), name, who.get("address_1")):
+                if isinstance(value, str) and len(value.strip()) >= MIN_TERM:
+                    terms.add(" ".join(value.lower().split()))
+    return sorted(terms)
+
+
 def normalise_email(email: str) -> str:
     e = email.strip().lower()
     if "@" not in e or len(e) > 320 or any(c.isspace() for c in e):

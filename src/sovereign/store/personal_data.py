@@ -10,7 +10,7 @@ from typing import Any
 
 import asyncpg
 
-from sovereign.domain.personal_data import ERASED, MINIMISED, PERSONAL_RESOURCES, erased, minimise
+from sovereign.domain.personal_data import ERASED, MINIMISED, PERSONAL_RESOURCES, erased, identifying_terms, minimise
 
 
 @dataclass(frozen=True)
@@ -44,13 +44,15 @@ _REVIEWS = """
 SELECT to_jsonb(r)::text AS row FROM sovereign_console_fraud_reviews r WHERE (store_id, order_id) IN (SELECT * FROM unnest($1::text[], $2::bigint[]))
 ORDER BY id
 """
-_ASSISTANT = """
-SELECT id, at, feature, outcome, question, answer FROM sovereign_assistant_audit
-WHERE $1::text IS NOT NULL AND (strpos(lower(question), $1) > 0 OR strpos(lower(answer), $1) > 0) ORDER BY id
+# Free text is searched for every identifying term of the subject (see ``identifying_terms``).
+_NAMES_IN = "EXISTS (SELECT 1 FROM unnest($1::text[]) AS t(term) WHERE strpos({col}, t.term) > 0)"
+_ASSISTANT_MATCH = "(" + _NAMES_IN.format(col="lower(question)") + " OR " + _NAMES_IN.format(col="lower(answer)") + ")"
+_CACHE_MATCH = _NAMES_IN.format(col="lower(result::text)")
+_ASSISTANT = f"""
+SELECT id, at, feature, outcome, question, answer FROM sovereign_assistant_audit WHERE {_ASSISTANT_MATCH} ORDER BY id
 """
-_CACHE = """
-SELECT key, created_at, expires_at, result::text AS result FROM sovereign_response_cache
-WHERE $1::text IS NOT NULL AND strpos(lower(result::text), $1) > 0 ORDER BY key
+_CACHE = f"""
+SELECT key, created_at, expires_at, result::text AS result FROM sovereign_response_cache WHERE {_CACHE_MATCH} ORDER BY key
 """
 
 
@@ -82,6 +84,10 @@ class PersonalDataRepository:
         return rows
 
     @staticmethod
+    def _terms(s: Subject, rows: list[asyncpg.Record]) -> list[str]:
+        return identifying_terms(s.email, [json.loads(r["body"]) for r in rows if r["body"]])
+
+    @staticmethod
     def _orders(rows: list[asyncpg.Record]) -> tuple[list[str], list[int]]:
         orders = sorted({(r["store_id"], r["resource_id"]) for r in rows if r["resource"] == "order" and r["resource_id"] is not None})
         return [o[0] for o in orders], [o[1] for o in orders]
@@ -96,8 +102,8 @@ class PersonalDataRepository:
                 "orders": [{"store_id": st, "order_id": o} for st, o in zip(stores, orders)],
                 "fraud_results": [_row(r) for r in await conn.fetch(_FRAUD, stores, orders)],
                 "fraud_reviews": [_row(r) for r in await conn.fetch(_REVIEWS, stores, orders)],
-                "assistant_audit": [_row(r) for r in await conn.fetch(_ASSISTANT, s.email)],
-                "response_cache": [_row(r) for r in await conn.fetch(_CACHE, s.email)],
+                "assistant_audit": [_row(r) for r in await conn.fetch(_ASSISTANT, self._terms(s, events))],
+                "response_cache": [_row(r) for r in await conn.fetch(_CACHE, self._terms(s, events))],
             }
 
     async def erase(self, s: Subject) -> dict[str, int]:
@@ -105,6 +111,7 @@ class PersonalDataRepository:
         (their content hash still recognises a redelivery) with only the resource id in their body."""
         async with self.pool.acquire() as conn, conn.transaction():
             events = await self._events(conn, s)
+            terms = self._terms(s, events)  # before the bodies are blanked
             stores, orders = self._orders(events)
             ids = [r["id"] for r in events]
             bodies = [json.dumps(erased(r["resource_id"])) for r in events]
@@ -121,13 +128,9 @@ class PersonalDataRepository:
                 "(SELECT * FROM unnest($1::text[], $2::bigint[]))", stores, orders,
             )
             assistant = await conn.execute(
-                "UPDATE sovereign_assistant_audit SET question = NULL, answer = NULL WHERE $1::text IS NOT NULL "
-                "AND (strpos(lower(question), $1) > 0 OR strpos(lower(answer), $1) > 0)", s.email,
+                f"UPDATE sovereign_assistant_audit SET question = NULL, answer = NULL WHERE {_ASSISTANT_MATCH}", terms
             )
-            cache = await conn.execute(
-                "DELETE FROM sovereign_response_cache WHERE $1::text IS NOT NULL AND strpos(lower(result::text), $1) > 0",
-                s.email,
-            )
+            cache = await conn.execute(f"DELETE FROM sovereign_response_cache WHERE {_CACHE_MATCH}", terms)
         return {"webhook_events": len(ids), "orders": len(orders), "fraud_results": _n(fraud),
                 "fraud_reviews": _n(reviews), "assistant_audit": _n(assistant), "response_cache": _n(cache)}
 
