@@ -38,3 +38,11 @@ def test_malformed_settings_keep_the_defaults() -> None:
     fmt = PriceFormat.of({"currency_position": "middle", "price_decimals": "two", "thousand_separator": "1",
                           "currency_symbol": "  ", "currency": 7})
     assert fmt == PriceFormat()
+
+
+def test_any_amount_formats_even_absurd_ones() -> None:
+    big = Decimal("1.2138066596419286e+21") * 5  # a fuzzed order total, times the store's average multiplier
+    assert format_price(big, "USD") == "6,069,033,298,209,643,000,000.00 USD"
+    assert format_price(Decimal("1e40"), "USD").startswith("10,000,000,000")
+    assert format_price(Decimal("0.005"), "USD") == "0.01 USD"  # half up, as WooCommerce rounds
+    assert format_price(Decimal("Infinity"), "USD") == "Infinity USD"

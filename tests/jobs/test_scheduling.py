@@ -104,7 +104,7 @@ async def test_unknown_names_and_bad_args_are_refused_when_scheduling(queue: Job
 async def test_a_change_announced_while_its_job_runs_gets_one_follow_up_run(queue: JobQueue, jpool, run_worker) -> None:
     """A webhook says "product 31 changed" while the check of 31 is running (it may have read the old
     product): the schedule must not be swallowed by the running job. One follow-up waits behind it."""
-    first = await queue.schedule("test.sleep", {"tag": "first", "seconds": 3}, dedupe_key="images:s:31")
+    first = await queue.schedule("test.sleep", {"tag": "first", "seconds": 8}, dedupe_key="images:s:31")  # long enough on a loaded machine
     run_worker(groups=["capped"])
 
     async def running() -> bool:
@@ -122,7 +122,7 @@ async def test_a_change_announced_while_its_job_runs_gets_one_follow_up_run(queu
     async def both_done() -> bool:
         return await jpool.fetchval("SELECT count(*) FROM probe WHERE finished IS NOT NULL") == 2
 
-    await wait_for(both_done, 30)
+    await wait_for(both_done, 60)
     rows = await jpool.fetch("SELECT tag, started, finished FROM probe ORDER BY id")
     assert [r["tag"] for r in rows] == ["first", "again"]
     assert rows[1]["started"] >= rows[0]["started"]

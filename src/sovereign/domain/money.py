@@ -12,7 +12,7 @@ ISO code: the store's symbol would lie about it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any, Literal, Mapping
 
 __all__ = ["PriceFormat", "format_price"]
@@ -61,8 +61,12 @@ def format_price(amount: Decimal, currency: str | None, fmt: PriceFormat | None 
 
 
 def _number(amount: Decimal, fmt: PriceFormat) -> tuple[str, str]:
-    q = Decimal(1).scaleb(-fmt.decimals)
-    rounded = Decimal(amount).quantize(q, rounding=ROUND_HALF_UP)
+    value = Decimal(amount)
+    if not value.is_finite():
+        return "", str(value)
+    with localcontext() as ctx:  # any size of amount (a hostile order's total too): enough digits to round it
+        ctx.prec = max(28, value.adjusted() + fmt.decimals + 3)
+        rounded = value.quantize(Decimal(1).scaleb(-fmt.decimals), rounding=ROUND_HALF_UP)
     sign = "-" if rounded < 0 else ""
     whole, _, frac = f"{abs(rounded):f}".partition(".")
     groups = []
