@@ -10,6 +10,8 @@ import importlib
 from pathlib import Path
 
 from .config import ProviderConfig
+from .providers.anthropic import AnthropicProvider
+from .providers.openai_compatible import OpenAICompatibleProvider
 from .types import Provider
 
 EMBEDDED = "sovereign.gateway.providers.embedded:EmbeddedProvider"
@@ -17,12 +19,8 @@ EMBEDDED = "sovereign.gateway.providers.embedded:EmbeddedProvider"
 
 def build_provider(config: ProviderConfig, *, models_dir: Path | None = None) -> Provider:
     if config.kind == "openai_compatible":
-        from .providers.openai_compatible import OpenAICompatibleProvider
-
         return OpenAICompatibleProvider(config)
     if config.kind == "anthropic":
-        from .providers.anthropic import AnthropicProvider
-
         return AnthropicProvider(config)
     if config.kind == "embedded":
         if models_dir is None:

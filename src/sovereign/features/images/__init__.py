@@ -11,11 +11,10 @@ See docs/images.md.
 
 from __future__ import annotations
 
+from sovereign.features.images.jobs import register as _register
 from sovereign.jobs import JobRegistry
 
 
 def register(registry: JobRegistry) -> None:
-    """Register this feature's jobs (imported here, so the webhook planner's import of ``trigger`` stays light)."""
-    from sovereign.features.images.jobs import register as _register
-
+    """Register this feature's jobs."""
     _register(registry)

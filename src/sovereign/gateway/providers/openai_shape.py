@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..structured import extract_json
 from ..types import ChatRequest, Message, ToolCall
 
 
@@ -85,8 +86,6 @@ def calls_in_text(text: str, tools: list[dict[str, Any]] | None) -> list[ToolCal
     of offered tools count; anything else is an ordinary text answer."""
     if not tools:
         return []
-    from ..structured import extract_json  # a sibling module, imported late to keep this one light
-
     names = {str((t.get("function") or {}).get("name")) for t in tools}
     body = text.strip().removeprefix("<tool_call>").removesuffix("</tool_call>")
     try:
