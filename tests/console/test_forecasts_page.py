@@ -23,6 +23,11 @@ async def test_forecast_charts_and_run_outs_sorted_by_days_left(svc: Console) ->
     stored = {s.product_id: s for s in await ForecastSeriesRepository(svc.rt.db.pool).list(STORE)}
     assert len(stored[30].history) == 90 and len(stored[30].forecast) == 22  # 10 to 31 March
     assert stored[24].stock_quantity == 9 and stored[24].needed == run.forecasts[24].needed
+    # the forecaster's own figure at the service level is kept beside the mean, for the console
+    f24 = run.forecasts[24]
+    assert stored[24].needed_service == f24.needed_service and stored[24].service_level == f24.service_level == 0.95
+    assert stored[24].demand_at_service >= sum(stored[24].forecast) - 1e-9
+    assert f24.needed_service >= f24.needed
 
     await svc.login()
     page = (await svc.http.get("/console/forecasts")).text
@@ -39,6 +44,10 @@ async def test_forecast_charts_and_run_outs_sorted_by_days_left(svc: Console) ->
     demand = chart(page, f"demand-{STORE}-24")
     assert {"demand so far", "95% band"} == series(demand)
     assert "on hand 9" in demand
+    assert f"{f24.needed_service:g} to cover {stored[24].demand_at_service:.1f} at 95%" in demand
+    row24 = table[table.index('data-product="24"'):]
+    row24 = row24[:row24.index("</tr>")]
+    assert f"<td>{stored[24].demand_at_service:.1f}</td>" in row24  # "at service level": the forecaster's figure
     assert demand.count("<tr><td>2026-0") == 22  # the demand at the end of each day, 10 March to 31 March
 
     one = (await svc.http.get(f"/console/forecasts?product={STORE}:19")).text

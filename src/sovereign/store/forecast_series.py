@@ -22,6 +22,9 @@ class ForecastSeries:
     stock_quantity: int | None
     needed: float
     model: str
+    demand_at_service: float | None = None  # demand to month end at the service level (the forecaster's figure)
+    needed_service: float | None = None  # units to add to cover it
+    service_level: float | None = None
 
 
 class ForecastSeriesRepository:
@@ -32,14 +35,16 @@ class ForecastSeriesRepository:
         await (conn or self.pool).executemany(
             """
             INSERT INTO sovereign_forecast_series
-                (store_id, product_id, name, as_of, history, forecast, stock_quantity, needed, model)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                (store_id, product_id, name, as_of, history, forecast, stock_quantity, needed, model,
+                 demand_at_service, needed_service, service_level)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
             ON CONFLICT (store_id, product_id) DO UPDATE SET name = EXCLUDED.name, as_of = EXCLUDED.as_of,
                 history = EXCLUDED.history, forecast = EXCLUDED.forecast, stock_quantity = EXCLUDED.stock_quantity,
-                needed = EXCLUDED.needed, model = EXCLUDED.model, created_at = now()
+                needed = EXCLUDED.needed, model = EXCLUDED.model, demand_at_service = EXCLUDED.demand_at_service,
+                needed_service = EXCLUDED.needed_service, service_level = EXCLUDED.service_level, created_at = now()
             """,
             [(r.store_id, r.product_id, r.name, r.as_of, list(r.history), list(r.forecast), r.stock_quantity,
-              float(r.needed), r.model) for r in rows],
+              float(r.needed), r.model, r.demand_at_service, r.needed_service, r.service_level) for r in rows],
         )
 
     async def forget(self, store_id: str, product_ids: Iterable[int]) -> None:
@@ -55,6 +60,7 @@ class ForecastSeriesRepository:
         )
         return [
             ForecastSeries(r["store_id"], r["product_id"], r["name"], r["as_of"], list(r["history"]),
-                           list(r["forecast"]), r["stock_quantity"], r["needed"], r["model"])
+                           list(r["forecast"]), r["stock_quantity"], r["needed"], r["model"], r["demand_at_service"],
+                           r["needed_service"], r["service_level"])
             for r in rows
         ]

@@ -204,7 +204,9 @@ async def run_forecast(rt: FeatureServices, store_id: str, *, today: date | None
     await ForecastSeriesRepository(rt.db.pool).save(  # the numbers behind it, for the console's charts
         ForecastSeries(store_id, pid, r.name, today, [float(v) for v in series[pid]],
                        [float(v) for v in forecasts[pid].daily[: days_to_month_end(today)]], r.stock_quantity,
-                       float(r.needed), r.model)
+                       float(r.needed), r.model,
+                       demand_at_service=forecasts[pid].total_at_service(days_to_month_end(today)),
+                       needed_service=float(r.needed_service), service_level=r.service_level or None)
         for pid, r in written.items()
     )
     log.info("forecast for %s: %d products to %s, %d write errors", store_id, len(written), horizon_end, len(errors))

@@ -1,10 +1,12 @@
 """The forecasts page: per product, sales history and forecast with a band, demand against stock, run-outs. Pure.
 
-The forecast stores a point forecast per day. The band is the history's own
-spread around it: daily ``forecast ± z·σ`` and cumulative ``Σforecast ± z·σ·√k``
-(σ: standard deviation of the last 28 days of sales, z for the service level,
-95% by default): wide for erratic sellers, narrow for steady ones. When the
-forecaster stores its own service-level figure, this is where it goes.
+The forecast stores a point forecast per day and, since migration 0019, its own
+figure at the service level: the demand to month end that stock must cover
+(``demand_at_service``, the conformal upper figure) and the units to add for it
+(``needed_service``). The cumulative band's upper edge and the run-out list's
+"at the service level" use that figure. Rows written before it (and the daily
+chart) use the history's own spread: daily ``forecast ± z·σ`` and cumulative
+``Σforecast ± z·σ·√k`` (σ: standard deviation of the last 28 days of sales).
 """
 
 from __future__ import annotations
@@ -58,7 +60,8 @@ def run_outs(items: Sequence[ForecastSeries], level: float = SERVICE_LEVEL) -> l
                 break
             cumulative += day
             left += 1
-        high = demand + z * _sigma(s.history) * math.sqrt(len(s.forecast))
+        high = s.demand_at_service if s.demand_at_service is not None else (
+            demand + z * _sigma(s.history) * math.sqrt(len(s.forecast)))
         out.append(RunOut(s, round(max(left, 0.0), 1), s.as_of + timedelta(days=int(max(left, 0.0))), demand, high))
     out.sort(key=lambda r: (r.days_left, r.series.store_id, r.series.product_id))
     return out
@@ -90,12 +93,22 @@ def product_charts(s: ForecastSeries, level: float = SERVICE_LEVEL) -> list[Char
         total += v
         cum.append((t + timedelta(days=1), round(total, 2), math.sqrt(i + 1)))
     stock = float(s.stock_quantity or 0)
+    lower = [(t, max(0.0, v - z * sigma * k)) for t, v, k in cum]
+    upper = [(t, v + z * sigma * k) for t, v, k in cum]
+    needed = f"needed: {s.needed:g}"
+    if s.demand_at_service is not None and cum:
+        # the forecaster's own figure: its margin over the mean grows like the Poisson spread, √(mean + 1)
+        at = s.service_level or level
+        pct = f"{at:.0%}"
+        end_margin = max(0.0, s.demand_at_service - total)
+        scale = math.sqrt(total + 1.0)
+        upper = [(t, v + end_margin * math.sqrt(v + 1.0) / scale) for t, v, _ in cum]
+        needed += f"; {s.needed_service:g} to cover {s.demand_at_service:.1f} at {pct}"
     demand = time_chart(
         f"demand-{s.store_id}-{s.product_id}",
-        f"{label}: forecast demand to month end against {stock:g} on hand (needed: {s.needed:g})",
+        f"{label}: forecast demand to month end against {stock:g} on hand ({needed})",
         [Series("demand so far", [(t, v) for t, v, _ in cum], style="area"),
-         Series(f"{pct} band", [(t, max(0.0, v - z * sigma * k)) for t, v, k in cum], style="band",
-                upper=[(t, v + z * sigma * k) for t, v, k in cum])],
+         Series(f"{pct} band", lower, style="band", upper=upper)],
         start=_day(s.as_of), end=_day(end), unit="units", threshold=stock, threshold_label=f"on hand {stock:g}",
     )
     return [daily, demand]
