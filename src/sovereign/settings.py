@@ -97,6 +97,7 @@ class Settings(BaseSettings):
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)  # addresses/CIDRs; "a,b" or JSON
     console_login_free_failures: int = Field(3, ge=1)  # per (user, address) before delays start
     console_login_max_delay_s: float = Field(300.0, gt=0)  # the delays double up to this cap
+    console_require_totp: bool = False  # refuse console logins of users without a TOTP second factor
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

@@ -19,6 +19,8 @@ Console users are local::
     sovereign console add-user alice            # asks for the password twice
     sovereign console disable-user alice
     sovereign console users
+    sovereign console totp enable alice         # prints the otpauth:// URI and the secret once
+    sovereign console totp disable alice
 """
 
 from __future__ import annotations
@@ -225,9 +227,58 @@ def users() -> None:
 
     async def go() -> None:
         async with runtime() as rt:
-            t = Table("name", "created", "last login", "state")
+            from sovereign.web.console.totp import second_factor
+
+            with_totp = await second_factor(rt.db.pool, rt.stores.box).enabled_users()
+            t = Table("name", "created", "last login", "state", "second factor")
             for u in await ConsoleUsers(rt.db.pool).list():
-                t.add_row(u.name, fmt_ts(u.created_at), fmt_ts(u.last_login_at), "disabled" if u.disabled else "active")
+                t.add_row(u.name, fmt_ts(u.created_at), fmt_ts(u.last_login_at), "disabled" if u.disabled else "active",
+                          "TOTP" if u.name in with_totp else "-")
             console.print(t)
+
+    run(go())
+
+
+# --- console users' second factor ------------------------------------------------------
+
+totp_app = typer.Typer(help="The optional TOTP second factor of console users.", no_args_is_help=True)
+console_app.add_typer(totp_app, name="totp")
+
+
+@totp_app.command("enable")
+def totp_enable(
+    name: str = typer.Argument(...),
+    replace: bool = typer.Option(False, "--replace", help="make a new secret for a user who has one (the old stops)"),
+) -> None:
+    """Give NAME a TOTP second factor: prints the otpauth:// URI and the secret ONCE (then only stored sealed)."""
+    from sovereign.web.console import UserError
+    from sovereign.web.console.totp import second_factor
+
+    async def go() -> None:
+        async with runtime() as rt:
+            try:
+                enrolment = await second_factor(rt.db.pool, rt.stores.box).enable(name, replace=replace)
+            except UserError as exc:
+                err.print(f"[red]{exc}[/red]")
+                raise typer.Exit(1) from None
+            console.print(f"console user [bold]{name}[/bold] now needs a 6-digit code after the password.")
+            console.print("Add it to an authenticator app now; it is not shown again.")
+            console.print(f"otpauth URI (or a QR code of it): {enrolment.uri}", highlight=False, soft_wrap=True)
+            console.print(f"secret (typed in by hand): {enrolment.secret}", highlight=False)
+
+    run(go())
+
+
+@totp_app.command("disable")
+def totp_disable(name: str = typer.Argument(...)) -> None:
+    """Remove NAME's second factor (the password alone logs in again, unless SOVEREIGN_CONSOLE_REQUIRE_TOTP)."""
+    from sovereign.web.console.totp import second_factor
+
+    async def go() -> None:
+        async with runtime() as rt:
+            if not await second_factor(rt.db.pool, rt.stores.box).disable(name):
+                err.print(f"[red]no console user {name!r}[/red]")
+                raise typer.Exit(1)
+            console.print(f"console user {name} logs in without a second factor")
 
     run(go())

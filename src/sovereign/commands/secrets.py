@@ -51,12 +51,14 @@ def rotate() -> None:
                 console.print(f"resealed {out.resealed} store(s) under SOVEREIGN_SECRET_KEY ({out.key_id})")
                 if out.retired:
                     console.print(f"every secret opens with the new key: unset SOVEREIGN_SECRET_KEYS_OLD ({', '.join(out.retired)})")
-                elif not out.resealed:
+                elif not out.resealed and not out.totp_resealed:
                     err.print("nothing to rotate: to rotate, put a new key (`sovereign secrets new-key`) in "
                               "SOVEREIGN_SECRET_KEY and the current one in SOVEREIGN_SECRET_KEYS_OLD, then run this again")
             else:
                 out = await rotate_key_file(rt.stores, s.secret_key_file)
                 console.print(f"resealed {out.resealed} store(s) under key {out.key_id}; "
                               f"{s.secret_key_file} now holds only that key (retired: {', '.join(out.retired) or '-'})")
+            if out.totp_resealed:
+                console.print(f"resealed the TOTP secrets of {out.totp_resealed} console user(s)")
 
     run(go())

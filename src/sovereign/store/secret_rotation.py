@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from sovereign.store.console_totp import ConsoleTotpRepository
 from sovereign.store.secrets_box import SecretBox, new_key, read_key_file, write_key_file
 from sovereign.store.stores import StoreRepository
 
@@ -16,6 +17,7 @@ class Rotation:
     key_id: str  # the key that seals from now on
     retired: list[str]  # key ids no longer needed (dropped from the key file, or to drop from the environment)
     key_file: Path | None  # the file rewritten; None when the key comes from SOVEREIGN_SECRET_KEY
+    totp_resealed: int = 0  # console users' TOTP secrets rewritten under the new key
 
 
 async def rotate_key_file(stores: StoreRepository, key_file: Path) -> Rotation:
@@ -29,9 +31,11 @@ async def rotate_key_file(stores: StoreRepository, key_file: Path) -> Rotation:
     retired = [k for k in box.key_ids if k != box.current_id]
     stores.box = box
     resealed = await stores.seal_secrets(reseal=True)
+    totp = await ConsoleTotpRepository(stores.pool, box).reseal()  # console users' second factors
     write_key_file(key_file, [fresh])  # every row is under the new key: the old ones go
     stores.box = SecretBox(read_key_file(key_file), source=f"the key file {key_file}")
-    return Rotation(resealed=resealed, key_id=box.current_id, retired=retired, key_file=key_file)
+    return Rotation(resealed=resealed, key_id=box.current_id, retired=retired, key_file=key_file,
+                    totp_resealed=totp)
 
 
 async def rotate_to_current(stores: StoreRepository) -> Rotation:
@@ -41,5 +45,7 @@ async def rotate_to_current(stores: StoreRepository) -> Rotation:
     if box is None:
         raise RuntimeError("rotation needs a SecretBox")
     resealed = await stores.seal_secrets(reseal=True)
+    totp = await ConsoleTotpRepository(stores.pool, box).reseal()
     return Rotation(resealed=resealed, key_id=box.current_id,
-                    retired=[k for k in box.key_ids if k != box.current_id], key_file=None)
+                    retired=[k for k in box.key_ids if k != box.current_id], key_file=None,
+                    totp_resealed=totp)

@@ -93,8 +93,9 @@ class ConsoleUsers:
     async def list(self) -> list[ConsoleUser]:
         return [_user(r) for r in await self.pool.fetch("SELECT * FROM sovereign_console_users ORDER BY name")]
 
-    async def authenticate(self, name: str, password: str) -> str | None:
-        """The user's name when the password is right and the user enabled; else None (same cost either way)."""
+    async def authenticate(self, name: str, password: str, *, record: bool = True) -> str | None:
+        """The user's name when the password is right and the user enabled; else None (same cost either way).
+        ``record=False``: a second factor follows, and ``record_login`` is called once it passed."""
         r = await self.pool.fetchrow(
             "SELECT name, password_hash, disabled_at FROM sovereign_console_users WHERE name = $1", name
         )
@@ -104,8 +105,12 @@ class ConsoleUsers:
         ok = await asyncio.to_thread(verify_password, password, r["password_hash"])
         if not ok or r["disabled_at"] is not None:
             return None
-        await self.pool.execute("UPDATE sovereign_console_users SET last_login_at = now() WHERE name = $1", name)
+        if record:
+            await self.record_login(name)
         return str(r["name"])
+
+    async def record_login(self, name: str) -> None:
+        await self.pool.execute("UPDATE sovereign_console_users SET last_login_at = now() WHERE name = $1", name)
 
 
 def _user(r: asyncpg.Record) -> ConsoleUser:

@@ -15,6 +15,7 @@ from .guard import (
     set_cookie, throttle, tokens_match,
 )
 from .render import STATIC, bare
+from .totp import second_factor
 from sovereign.web.deps import runtime_of
 
 log = logging.getLogger("sovereign.console")
@@ -71,19 +72,39 @@ async def login(request: Request) -> Response:
                                name)
         response.headers["Retry-After"] = str(math.ceil(wait))
         return response
+    code = str(form.get("code") or "")[:32]
     rt = runtime_of(request)
-    user = await ConsoleUsers(rt.db.pool).authenticate(name, password) if name and password else None
+    users = ConsoleUsers(rt.db.pool)
+    user = await users.authenticate(name, password, record=False) if name and password else None
+    if user is not None:
+        factor = second_factor(rt.db.pool, rt.stores.box)
+        if await factor.has(user):
+            if not await factor.check(user, code):  # wrong, missing or replayed: a failure like a wrong password
+                user = None
+        elif rt.settings.console_require_totp:
+            log.warning("console login of %s refused: no second factor and SOVEREIGN_CONSOLE_REQUIRE_TOTP is on", user)
+            return _login_page(request, _NEEDS_TOTP.format(user=user), 403, name)
     if user is None:
         limiter.failed(keys)
         log.warning("console login failed for a user name from %s", address)
-        return _login_page(request, "Wrong user name or password.", 401, name)
+        # the same answer whichever of name, password or code was wrong: no oracle for the password
+        return _login_page(request, _WRONG_CODE if code else _WRONG, 401, name)
     limiter.succeeded(keys)
+    await users.record_login(user)
     _, token = await Sessions(rt.db.pool).create(user)
     log.info("console login: %s", user)
     response = RedirectResponse(safe_next(str(form.get("next") or "")), status_code=303)
     set_cookie(request, response, COOKIE, token)
     response.delete_cookie(LOGIN_COOKIE, path=PREFIX)
     return response
+
+
+_WRONG = "Wrong user name or password (or a missing code, where two-factor login is on)."
+_WRONG_CODE = "Wrong user name, password or code."
+_NEEDS_TOTP = (
+    "This console requires a second factor, and {user} has none yet. An administrator enables it on the server "
+    "with: sovereign console totp enable {user}"
+)
 
 
 def _in_words(seconds: float) -> str:
