@@ -4,7 +4,7 @@
 
 Pages: overview (the state in words, charts of providers, queue, webhooks, SLO budgets), jobs (retry, cancel, attempts and tracebacks), providers, degraded
 mode and overrides, fraud review (release / keep held orders), description
-drafts (approve, edit, reject), audit log (filter, verify, export).
+drafts (approve, edit, reject), model drift (week against week), audit log (filter, verify, export).
 
 Users are added with ``sovereign console add-user NAME``; passwords are
 scrypt-hashed (``passwords``), sessions live in PostgreSQL (``accounts``),
@@ -16,7 +16,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from . import (
-    pages_audit, pages_auth, pages_forecasts, pages_gateway, pages_images, pages_jobs, pages_overview, pages_review,
+    pages_audit, pages_auth, pages_drift, pages_forecasts, pages_gateway, pages_images, pages_jobs, pages_overview,
+    pages_review,
 )
 from .accounts import ConsoleUser, ConsoleUsers, Session, Sessions, UserError
 from .guard import ConsoleRoute
@@ -25,5 +26,5 @@ __all__ = ["ConsoleUser", "ConsoleUsers", "Session", "Sessions", "UserError", "r
 
 router = APIRouter(route_class=ConsoleRoute)
 for _module in (pages_auth, pages_overview, pages_jobs, pages_gateway, pages_review, pages_images, pages_forecasts,
-                pages_audit):
+                pages_drift, pages_audit):
     router.include_router(_module.router)

@@ -28,6 +28,7 @@ NAV = (
     ("descriptions", "Descriptions"),
     ("images", "Images"),
     ("forecasts", "Forecasts"),
+    ("drift", "Model drift"),
     ("audit", "Audit log"),
 )
 
