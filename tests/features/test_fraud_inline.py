@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 import time
 
 from sovereign.domain.fraud_llm import AI_REASONS
-from sovereign.gateway.config import BreakerSettings
-from sovereign_testkit.fake_llm import FakeLLM
+from sovereign.gateway import ChatRequest, Gateway, GatewaySettings, ProviderConfig
+from sovereign.gateway.config import BreakerSettings, DegradedSettings, RetrySettings, Timeouts
+from sovereign.gateway.providers.openai_compatible import OpenAICompatibleProvider
+from sovereign_testkit.fake_llm import FakeLLM, Step
 from sovereign_testkit.fake_woo import FakeWooStore
 from sovereign_testkit.fixtures import load_json
 from tests.features.conftest import STORE, Service, answer, gateway_for, running
@@ -149,3 +152,42 @@ async def test_a_healthy_model_can_raise_the_score_and_nothing_is_written_to_the
         assert await svc.jobs("fraud.rescore") == []
         (row,) = await svc.results(44)
         assert (row["source"], row["decision"], row["applied"], row["llm_risk"]) == ("inline", "hold", False, 85)
+
+
+def on_this_machine(fake: FakeLLM) -> Gateway:
+    """A provider of kind ``embedded`` (it shares this machine's CPU) whose adapter talks to the fake model."""
+    local = ProviderConfig(name="local", kind="embedded", model="fake-model", jurisdiction="local",
+                           data_classes=["public", "customer_personal"], max_retries=0, max_concurrency=2,
+                           timeouts=Timeouts(connect=0.5, first_token=10, total=10))
+    http = local.model_copy(update={"kind": "openai_compatible", "endpoint": fake.openai_url})
+    settings = GatewaySettings(retry=RetrySettings(base_s=0.01, cap_s=0.02),
+                               breaker=BreakerSettings(consecutive_failures=1000, failure_rate=1.0),
+                               degraded=DegradedSettings(min_samples=1000))
+    return Gateway([local], settings=settings, build=lambda _c: OpenAICompatibleProvider(http))
+
+
+async def test_checkout_does_not_wait_behind_a_busy_local_model(db_url: str, llm: FakeLLM) -> None:
+    """A /v1 chat is generating on the model on this machine: the checkout score answers on the rules at once
+    (llm "busy", a re-score scheduled) instead of sharing the CPU until its deadline; idle, it asks the model."""
+    llm.reply = answer(85, "reshipping")
+    gateway = on_this_machine(llm)
+    async with running(db_url, gateway, worker=False) as svc:
+        key = await svc.key()
+        llm.set_mode(Step("slow", delay=3.0))
+        chat = asyncio.create_task(gateway.complete(ChatRequest.simple("a long answer", feature="gateway", lane="api")))
+        for _ in range(100):
+            if gateway.contended(ChatRequest.simple("", feature="fraud", lane="interactive")):
+                break
+            await asyncio.sleep(0.02)
+        t0 = time.perf_counter()
+        r = await post(svc, key, {"store": STORE, "order": order(85)})
+        wall = time.perf_counter() - t0
+        body = r.json()
+        assert r.status_code == 200 and wall < 1.5, wall  # not the 3.5 s the review may take
+        assert (body["llm"], body["degraded"], body["rescore_scheduled"]) == ("busy", True, True)
+        assert body["score"] == body["rules_score"] and llm.calls == 1  # only the chat reached the model
+        await chat
+        llm.set_mode("fast")
+        assert gateway.contended(ChatRequest.simple("", feature="fraud", lane="interactive")) is None
+        r = await post(svc, key, {"store": STORE, "order": order(85)})
+        assert r.json()["llm"] != "busy" and llm.calls == 2  # idle again: the review is asked

@@ -70,6 +70,11 @@ class Bulkhead:
         each = self._service_time() or 1.0
         return min(60.0, max(1.0, each * (len(self._waiters) + 1) / self.limit))
 
+    def has_room(self, lane: str) -> bool:
+        """Whether a call in ``lane`` would take a slot at once (nothing is taken)."""
+        lane = lane if lane in _ORDER else BACKGROUND
+        return not any(w.rank <= _ORDER[lane] for w in self._waiters) and self.in_use < self._cap(lane)
+
     def try_acquire(self, lane: str) -> bool:
         ahead = any(w.rank <= _ORDER[lane] for w in self._waiters)
         if not ahead and self.in_use < self._cap(lane):

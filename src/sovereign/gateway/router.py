@@ -207,6 +207,34 @@ class Gateway:
     def is_degraded(self, feature: str) -> bool:
         return self.overrides.degraded_reason(feature) is not None or self.availability.is_degraded(feature)
 
+    def contended(self, request: ChatRequest) -> str | None:
+        """Why a call for ``request`` would not start at once on an uncontended provider; None when it would.
+
+        For a caller that may not wait (checkout): a provider running on this machine's CPU
+        (``embedded``) is contended by any call in flight, since every generation shares the same
+        cores; a remote provider only when ``request.lane`` has no free slot. Providers whose breaker is
+        open are passed over; when every one is, None: the call fails at once with its own reason.
+        Nothing is taken or sent.
+        """
+        try:
+            routes = self._routes_for(request)
+        except GatewayError:
+            return None  # the call itself fails at once, with its own reason (policy, none configured)
+        reasons = []
+        for r in routes:
+            if r.is_open:
+                continue
+            stats = r.bulkhead.stats()
+            if r.config.kind == "embedded":
+                if stats["in_use"] == 0 and stats["waiting"] == 0:
+                    return None
+                reasons.append(f"{r.name}: {stats['in_use']} call(s) running on this machine's CPU")
+            elif r.bulkhead.has_room(request.lane):
+                return None
+            else:
+                reasons.append(f"{r.name}: no free {request.lane} slot")
+        return "; ".join(reasons) or None
+
     @property
     def providers(self) -> list[str]:
         """Provider names in priority order."""

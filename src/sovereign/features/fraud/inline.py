@@ -2,7 +2,10 @@
 
 A hard budget of ``BUDGET_S`` (4 s) from the moment the request arrived: the
 rules first (milliseconds), then the AI review only when the gateway is not
-degraded for ``fraud`` and with what is left of the budget (at most
+degraded for ``fraud``, a provider can start it at once (``Gateway.contended``:
+a model on this machine's CPU that is already generating, e.g. for a flood of
+``/v1`` chats, would make checkout wait; the answer is then the rules' with
+``llm = "busy"``), and with what is left of the budget (at most
 ``LLM_BUDGET_S``, 3.5 s). Any AI failure answers with the rules' result,
 ``degraded`` and the reason, and schedules ``fraud.rescore`` when the order is
 known (store and id). Nothing is written to WooCommerce: the store decides at
@@ -25,11 +28,12 @@ from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from sovereign.domain.orders import Order
+from sovereign.gateway import CUSTOMER_PERSONAL, ChatRequest
 from sovereign.store.database import CONNECTION_LOST
 from sovereign.store.stores import StoreRecord
 
 from sovereign.features.fraud.jobs import schedule_rescore
-from sovereign.features.fraud.review import NOT_NEEDED, SKIPPED, Review, review_order
+from sovereign.features.fraud.review import FEATURE as REVIEW_FEATURE, NOT_NEEDED, SKIPPED, Review, review_order
 from sovereign.features.fraud.scoring import FraudSettings, Scored, conclude, rules_for
 from sovereign.store.fraud_results import FraudRecord, FraudRepository
 from sovereign.features.services import FeatureServices
@@ -112,9 +116,15 @@ async def score_inline(
     elif settings.llm:
         left = budget_s - (time.monotonic() - started) - ANSWER_MARGIN_S
         timeout = min(LLM_BUDGET_S, left)
-        review = Review("deadline") if timeout < MIN_LLM_S else await review_order(
-            rt.gateway, order, rules, timeout_s=timeout, trial=False, lane="interactive"
-        )
+        busy = rt.gateway.contended(ChatRequest.simple(
+            "", feature=REVIEW_FEATURE, data_class=CUSTOMER_PERSONAL, lane="interactive", timeout=timeout))
+        if timeout < MIN_LLM_S:
+            review = Review("deadline")
+        elif busy:  # checkout does not queue behind other work: rules now, the AI re-scores later
+            log.info("inline fraud score for order %s: AI review skipped, %s", order.id, busy)
+            review = Review("busy")
+        else:
+            review = await review_order(rt.gateway, order, rules, timeout_s=timeout, trial=False, lane="interactive")
     scored = conclude(order, rules, review, settings.config)
 
     rescore = False
