@@ -8,7 +8,8 @@ at once. The JSON says which. Phases:
 
 * **stall**: 50 raw requests with 60 KB paths and 60 KB headers; the event-loop lag histogram
   (``sovereign_event_loop_lag_seconds``, sampled every 10 ms) before/after gives the worst stall (the
-  upper bound of the highest bucket that got a sample), beside the worst ``/healthz`` round trip.
+  upper bound of the highest bucket that got a sample), beside the worst ``/healthz`` round trip and
+  the baseline: the same measure while only ``/healthz`` is polled for as long (``loop_max_stall_ms_idle``).
   Target < 50 ms.
 * **flood**: 200 concurrent ``/v1/chat/completions`` (50 keys, 4 each); meanwhile checkout scores
   (``POST /v1/fraud/score``, one at a time). Targets: fraud p99 < 100 ms with no failure, the first
@@ -110,9 +111,30 @@ async def raw_junk(port: int, i: int) -> int:
     return int(line.split()[1])
 
 
+def worst_lag(before: dict[float, float], after: dict[float, float]) -> tuple[float, int]:
+    """The upper bound of the worst new lag sample (cumulative buckets: the smallest bound holding them all)."""
+    total_new = after[float("inf")] - before.get(float("inf"), 0.0)
+    grew = sorted(le for le in after if after[le] - before.get(le, 0.0) > 0)
+    return (next(le for le in grew if after[le] - before.get(le, 0.0) >= total_new) if total_new else 0.0), int(total_new)
+
+
+async def idle_stall(http: aiohttp.ClientSession, url: str, seconds: float) -> float:
+    """The baseline: the worst lag while only /healthz is polled, as long as the junk took."""
+    await asyncio.sleep(0.5)
+    before = lag_buckets(await scrape(http, url))
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        async with http.get(url + "/healthz") as r:
+            await r.read()
+        await asyncio.sleep(0.005)
+    await asyncio.sleep(0.1)
+    return worst_lag(before, lag_buckets(await scrape(http, url)))[0]
+
+
 async def stall_phase(http: aiohttp.ClientSession, url: str, port: int) -> dict[str, Any]:
     await asyncio.sleep(0.5)
     before = lag_buckets(await scrape(http, url))
+    started = time.perf_counter()
     flood = asyncio.gather(*(raw_junk(port, i) for i in range(50)))
     worst = 0.0
     while not flood.done():
@@ -122,14 +144,13 @@ async def stall_phase(http: aiohttp.ClientSession, url: str, port: int) -> dict[
         worst = max(worst, time.perf_counter() - t0)
         await asyncio.sleep(0.005)
     statuses = await flood
+    took = time.perf_counter() - started
     await asyncio.sleep(0.1)
-    after = lag_buckets(await scrape(http, url))
-    grew = sorted(le for le in after if after[le] - before.get(le, 0.0) > 0)
-    # cumulative buckets: the smallest bound that holds every new sample is the worst stall's upper bound
-    total_new = after[float("inf")] - before.get(float("inf"), 0.0)
-    bound = next(le for le in grew if after[le] - before.get(le, 0.0) >= total_new) if total_new else 0.0
-    return {"loop_max_stall_ms": round(bound * 1000, 1), "healthz_max_ms_during_junk": round(worst * 1000, 1),
-            "junk_statuses": sorted(set(statuses)), "lag_samples": int(total_new)}
+    bound, samples = worst_lag(before, lag_buckets(await scrape(http, url)))
+    idle = await idle_stall(http, url, max(took, 0.2))
+    return {"loop_max_stall_ms": round(bound * 1000, 1), "loop_max_stall_ms_idle": round(idle * 1000, 1),
+            "healthz_max_ms_during_junk": round(worst * 1000, 1), "junk_statuses": sorted(set(statuses)),
+            "lag_samples": samples}
 
 
 async def flood_phase(http: aiohttp.ClientSession, url: str, keys: list[str], fraud_key: str, model: str,

@@ -65,9 +65,11 @@ def serve(
 
     from sovereign import logs
     from sovereign.web.app import create_app
+    from sovereign.web.http_protocol import bounded_httptools
 
     s = get_settings()
     logs.configure(s.log_level, s.log_json)
+    line = s.max_path_bytes + s.max_query_bytes + 512  # method, version and the '?' around them
     uvicorn.run(
         create_app(s, run_worker=worker),
         host=host or s.host,
@@ -76,7 +78,7 @@ def serve(
         access_log=False,
         proxy_headers=False,  # the app trusts X-Forwarded-* only from SOVEREIGN_TRUSTED_PROXIES
         loop="uvloop",
-        http="httptools",
+        http=bounded_httptools(max_head_bytes=line + s.max_header_bytes + 512, max_line_bytes=line),
         timeout_graceful_shutdown=int(s.shutdown_grace_s) + 5,
     )
 

@@ -38,9 +38,11 @@ class _EmbeddedServer(uvicorn.Server):
 
 
 class LocalServer:
-    def __init__(self, app: Any, port: int = 0, *, ssl_certfile: str | None = None, ssl_keyfile: str | None = None) -> None:
-        """With ``ssl_certfile`` and ``ssl_keyfile`` (PEM) it serves HTTPS."""
+    def __init__(self, app: Any, port: int = 0, *, ssl_certfile: str | None = None, ssl_keyfile: str | None = None,
+                 http: Any = "auto") -> None:
+        """With ``ssl_certfile`` and ``ssl_keyfile`` (PEM) it serves HTTPS; ``http``: uvicorn's HTTP protocol."""
         self.app = app
+        self.http = http
         self.port = port
         self._ssl = {"ssl_certfile": ssl_certfile, "ssl_keyfile": ssl_keyfile} if ssl_certfile else {}
         self.url = ""
@@ -57,7 +59,7 @@ class LocalServer:
         self.url = f"{scheme}://127.0.0.1:{sock.getsockname()[1]}"
         config = uvicorn.Config(
             self.app, log_level="warning", lifespan="off", access_log=False, server_header=False,
-            timeout_graceful_shutdown=2, proxy_headers=False, **self._ssl,
+            timeout_graceful_shutdown=2, proxy_headers=False, http=self.http, **self._ssl,
         )
         self._server = _EmbeddedServer(config)
         self._task = asyncio.create_task(self._server.serve(sockets=[sock]))

@@ -8,7 +8,8 @@ drafts (approve, edit, reject), model drift (week against week), audit log (filt
 
 Users are added with ``sovereign console add-user NAME``; passwords are
 scrypt-hashed (``passwords``), sessions live in PostgreSQL (``accounts``),
-every form post carries the session's CSRF token (``guard``).
+every form post carries the session's CSRF token (``guard``). An optional TOTP
+code follows the password (``totp``: ``sovereign console totp enable NAME``).
 """
 
 from __future__ import annotations
