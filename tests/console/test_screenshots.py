@@ -198,6 +198,10 @@ async def test_every_console_page_after_a_demo_and_a_drill(drilled: Drilled, bro
             assert rows > 0, f"chart {chart_id}: no numbers"
         await page.screenshot(path=str(shots / f"console-{p.name}.png"))
         taken.append(f"console-{p.name}.png")
+        if p.charts and p.name not in ("overview", "overview-7d"):  # charts below the fold: a second picture
+            await page.evaluate("document.querySelector('div.charts').scrollIntoView()")
+            await page.screenshot(path=str(shots / f"console-{p.name}-charts.png"))
+            taken.append(f"console-{p.name}-charts.png")
         assert problems[before:] == [], (p.path, problems[before:])
 
     # What the drill left, as the overview says it: the breakers opened and fraud was degraded, all recovered.
