@@ -31,8 +31,8 @@ from sovereign.domain.claims import invented_facts
 from sovereign.domain.descriptions import DATA_TAG, Bounds, ProductFacts, _safe_tone, clean, display_name, real_categories
 from sovereign.domain.prompts import PromptMessage
 
-__all__ = ["Fact", "Grounded", "assemble", "build_grounded_messages", "fact_sheet", "grounded_bounds",
-           "grounded_schema"]
+__all__ = ["Fact", "Grounded", "assemble", "build_grounded_messages", "build_retry_messages", "fact_sheet",
+           "grounded_bounds", "grounded_schema"]
 
 MAX_SENTENCES = 4
 # Words a shop may write about any product without claiming a fact: greetings, subjective tone, the
@@ -168,6 +168,33 @@ def build_grounded_messages(
     return [PromptMessage("system", system), PromptMessage("user", user)]
 
 
+def build_retry_messages(
+    first: Sequence[PromptMessage], answer: str, dropped: Sequence[str], problems: Sequence[str] = ()
+) -> list[PromptMessage]:
+    """A second try after a refused answer: the first conversation, the answer, and why it was refused.
+
+    ``dropped`` are :func:`assemble`'s reasons, ``problems`` the validator's. The answer is shown back
+    as the model's own turn (escaped like data); the model is told in plain words what to change.
+    """
+    notes: list[str] = []
+    words = sorted({w for d in dropped if d.startswith("unsupported:") for w in d.split(":", 1)[1].split(",")})
+    if words:
+        notes.append("some sentences used words that no fact states (" + ", ".join(words[:6]) + ")")
+    if any(d in ("no_fact", "unused_citation") for d in dropped):
+        notes.append("some sentences did not use the facts they listed")
+    if any(d.startswith("invented:") for d in dropped) or any(p.startswith(("invented", "unknown")) for p in problems):
+        notes.append("some sentences named a number, material, colour or name that no fact states")
+    if "too_short" in problems or not notes:
+        notes.append("the answer was too short: write one sentence for each fact")
+    content = answer[:1500].replace("<", "\\u003c").replace(">", "\\u003e")
+    again = (
+        "That answer was refused: " + "; ".join(notes) + ". Answer again in the same JSON form. Start with the "
+        "product's name exactly as fact F1 gives it, use only the words of the facts and the shop words, and "
+        "list in \"facts\" the ids whose words each sentence uses."
+    )
+    return [*first, PromptMessage("assistant", content), PromptMessage("user", again)]
+
+
 # The shop words offered to the model: a subset of NEUTRAL, nothing about material, size, use or kind.
 _SHOP_WORDS = ("meet", "say hello to", "discover", "choose", "lovely", "stylish", "classic", "charming",
                "pretty", "little", "piece", "range", "collection", "from our", "available")
@@ -224,7 +251,7 @@ def _singular(word: str) -> str:
 def _unsupported(words: set[str], vocabulary: set[str]) -> list[str]:
     """Words none of whose forms the facts or the neutral shop words hold."""
     allowed = vocabulary | _NEUTRAL_STEMS
-    return sorted(w[:5] for w in words if w[:5] not in allowed and _singular(w)[:5] not in allowed)
+    return sorted(w for w in words if w[:5] not in allowed and _singular(w)[:5] not in allowed)
 
 
 _NEUTRAL_STEMS = _stems(set(NEUTRAL))
@@ -246,6 +273,7 @@ def assemble(answer: Mapping[str, Any] | str, f: ProductFacts, sheet: Sequence[F
     dropped: list[str] = []
     repaired: list[str] = []
     seen: set[str] = set()
+    said: set[str] = set()
     for item in items[:MAX_SENTENCES]:
         if not isinstance(item, Mapping) or not isinstance(item.get("text"), str):
             dropped.append("malformed")
@@ -254,12 +282,14 @@ def assemble(answer: Mapping[str, Any] | str, f: ProductFacts, sheet: Sequence[F
         ids = [i for i in item.get("facts") or [] if isinstance(i, str)]
         cited = [by_id[i] for i in ids if i in by_id]
         text, reason, repair = _keep(raw, cited, sheet, vocabulary, f)
-        if reason is None and text.casefold() in seen:
-            reason = "repeated"
+        words = _stems(_content_words(text))
+        if reason is None and (text.casefold() in seen or (kept and words <= said)):
+            reason = "repeated"  # word for word, or nothing that the kept sentences have not said
         if reason is not None:
             dropped.append(reason)
             continue
         seen.add(text.casefold())
+        said |= words
         kept.append(text if text[-1] in ".!?" else text + ".")
         if repair:
             repaired.append(repair)
