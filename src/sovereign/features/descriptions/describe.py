@@ -25,7 +25,14 @@ from dataclasses import dataclass
 from typing import Literal
 
 from sovereign.domain.descriptions import Bounds, ProductFacts, build_messages, clean, facts, template, validate
-from sovereign.domain.grounded import assemble, build_grounded_messages, fact_sheet, grounded_bounds, grounded_schema
+from sovereign.domain.grounded import (
+    assemble,
+    build_grounded_messages,
+    build_retry_messages,
+    fact_sheet,
+    grounded_bounds,
+    grounded_schema,
+)
 from sovereign.domain.products import Product
 from sovereign.gateway import PUBLIC, ChatRequest, Gateway, GatewayError
 from sovereign.features.prompts import chat_messages
@@ -82,6 +89,7 @@ class Describer:
         timeout_s: float = 120.0,
         feature: str = "descriptions",
         grounded: bool = True,
+        retries: int = 1,
     ) -> None:
         self.gateway = gateway
         self.bounds = bounds
@@ -89,6 +97,7 @@ class Describer:
         self.timeout_s = timeout_s
         self.feature = feature
         self.grounded = grounded
+        self.retries = retries  # grounded mode: further tries, each told why the one before was refused
 
     async def describe(self, product: Product, *, tone: str | None = None) -> Described:
         """Never raises for the product's sake: every failure of the model path ends in the template."""
@@ -120,31 +129,41 @@ class Describer:
         return Described(template(f, tone), "template", f"invalid: {problems}", model)
 
     async def _grounded(self, gateway: Gateway, product: Product, f: ProductFacts, tone: str | None) -> Described:
+        """One try, and when nothing usable comes back, a second one that is told why the first was refused."""
         sheet = fact_sheet(f)
-        request = ChatRequest(
-            messages=chat_messages(build_grounded_messages(f, sheet, tone)),
-            feature=self.feature,
-            data_class=PUBLIC,
-            deadline=time.monotonic() + self.timeout_s,
-            max_tokens=self.max_tokens,
-            temperature=0.0,
-            json_schema=grounded_schema(sheet),
-            metadata={"product_id": product.id},
-        )
-        try:
-            result = await gateway.complete(request)
-        except GatewayError as exc:
-            log.info("product %s: gateway %s, template used", product.id, exc.reason)
-            return Described(template(f, tone), "template", f"gateway_{exc.reason}")
-        model = f"{result.provider}/{result.model}"
-        built = assemble(result.parsed if result.parsed is not None else result.text, f, sheet)
-        if not built.text:
-            reasons = ", ".join(dict.fromkeys(built.dropped)) or "nothing grounded"
-            log.info("product %s: no sentence of %s stood on its facts (%s), template used", product.id, model, reasons)
-            return Described(template(f, tone), "template", f"invalid: ungrounded ({reasons})", model)
-        checked = validate(built.text, f, grounded_bounds(sheet, self.bounds))
-        if checked.ok:
-            return Described(checked.text, "llm", None, model)
-        problems = ", ".join(checked.problems[:8])
-        log.info("product %s: answer of %s refused (%s), template used", product.id, model, problems)
-        return Described(template(f, tone), "template", f"invalid: {problems}", model)
+        messages = build_grounded_messages(f, sheet, tone)
+        outcome: Described | None = None
+        for attempt in range(1 + self.retries):
+            request = ChatRequest(
+                messages=chat_messages(messages),
+                feature=self.feature,
+                data_class=PUBLIC,
+                deadline=time.monotonic() + self.timeout_s,
+                max_tokens=self.max_tokens,
+                temperature=0.0,
+                json_schema=grounded_schema(sheet),
+                metadata={"product_id": product.id, "attempt": attempt + 1},
+            )
+            try:
+                result = await gateway.complete(request)
+            except GatewayError as exc:
+                log.info("product %s: gateway %s, template used", product.id, exc.reason)
+                return outcome or Described(template(f, tone), "template", f"gateway_{exc.reason}")
+            model = f"{result.provider}/{result.model}"
+            built = assemble(result.parsed if result.parsed is not None else result.text, f, sheet)
+            if not built.text:
+                reasons = ", ".join(dict.fromkeys(built.dropped)) or "nothing grounded"
+                log.info("product %s: no sentence of %s stood on its facts (%s)", product.id, model, reasons)
+                outcome = Described(template(f, tone), "template", f"invalid: ungrounded ({reasons})", model)
+                problems: tuple[str, ...] = ()
+            else:
+                checked = validate(built.text, f, grounded_bounds(sheet, self.bounds))
+                if checked.ok:
+                    return Described(checked.text, "llm", None, model)
+                problems = checked.problems
+                log.info("product %s: answer of %s refused (%s)", product.id, model, ", ".join(problems[:8]))
+                outcome = Described(template(f, tone), "template", f"invalid: {', '.join(problems[:8])}", model)
+            messages = build_retry_messages(messages[:2], result.text, built.dropped, problems)
+        assert outcome is not None
+        log.info("product %s: template used (%s)", product.id, outcome.reason)
+        return outcome
