@@ -100,8 +100,10 @@ def _code(value: str) -> str | None:
 def _address(address: Address | None) -> dict[str, Any] | None:
     """Where, not what the customer typed: the country code, which parts are filled in.
 
-    The state is left out: for most countries WooCommerce lets the shopper type it freely."""
-    if address is None:
+    The state is left out: for most countries WooCommerce lets the shopper type it freely. An address with
+    no place in it (only a name, company or second line: text a shopper types) counts as no address, so
+    typing a name into an empty shipping form changes nothing the model sees."""
+    if address is None or not (address.country or address.address_1 or address.postcode or address.city):
         return None
     out: dict[str, Any] = {"country": _code(address.country),
                            "has_street": bool(address.address_1),
@@ -129,7 +131,7 @@ def order_data(order: Order) -> dict[str, Any]:
         "phone_country": reference.phone_country(order.phone),
         "billing": _address(order.billing),
         "shipping": _address(shipping),
-        "shipping_same_as_billing": None if shipping is None else (
+        "shipping_same_as_billing": None if _address(shipping) is None else (
             bool(address_key(shipping)) and address_key(shipping) == address_key(order.billing)),
         "shipping_methods": [m for m in (safe_phrase(m) for m in order.shipping_methods) if m],
         "items": [{"name": safe_phrase(li.name), "quantity": li.quantity, "total": f"{li.total:.2f}"}
