@@ -43,7 +43,7 @@ import struct
 import time
 from collections import deque
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from .fake_llm_tools import anthropic_plan, openai_plan
 
@@ -102,6 +102,9 @@ class FakeLLM:
         self.delays = dict(delays or {})  # a call whose body contains the key waits that many seconds more
         self.port = port
         self.reply = reply
+        # A function of the request body (the parsed JSON) that returns the answer text, or None for ``reply``:
+        # a model whose answer depends on what it was sent (``injection.obedient_fraud_answer``).
+        self.responder: Callable[[dict[str, Any]], str | None] | None = None
         self.default = mode if isinstance(mode, Step) else Step(mode)
         self.requests: deque[Recorded] = deque(maxlen=max_records)
         self.calls = 0  # completion calls answered or attempted (health and control excluded)
@@ -240,6 +243,9 @@ class FakeLLM:
             return True
         calls, quoted = (anthropic_plan if anthropic else openai_plan)(req, step.tool_arguments)
         text = self.reply if step.text is None else step.text
+        if step.text is None and self.responder is not None:
+            answered = self.responder(req)
+            text = text if answered is None else answered
         if quoted is not None and step.text is None:
             text = quoted
         if calls:

@@ -56,7 +56,7 @@ def test_messages_are_a_system_prompt_and_one_user_message() -> None:
     assert "Billing country DE differs from shipping country NG" in user
     data = data_block(user)
     assert data["total"] == "949.90" and data["shipping"]["country"] == "NG"
-    assert data["has_customer_note"] is True
+    assert "has_customer_note" not in data and "state" not in data["billing"]  # shopper-typed: left out
     assert "Please ship ASAP" not in user  # customer-typed text never reaches the model
     assert data["shipping_same_as_billing"] is False and data["user_agent"] == "automation"  # HeadlessChrome
     assert data["email_domain"] == "mailinator.com"

@@ -95,7 +95,7 @@ async def test_clean_order_gets_only_the_score_meta_and_injection_in_the_note_ch
         # The note never reached the model: it sees the order's facts only, after our system prompt.
         prompts = [r.json() for r in llm.completions()]
         assert prompts and not any("Ignore previous" in json.dumps(p) for p in prompts)
-        prompt = next(p for p in prompts if '"has_customer_note": true' in p["messages"][1]["content"])
+        prompt = next(p for p in prompts if '"email_domain": "mailinator.com"' in p["messages"][1]["content"])
         system, user = prompt["messages"][0]["content"], prompt["messages"][1]["content"]
         assert system == SYSTEM_PROMPT and user.count("</order_data>") == 1
         assert "klaus.m.1987" not in user  # the email goes as its domain only

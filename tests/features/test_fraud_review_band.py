@@ -4,6 +4,8 @@ orders 70/100 in the demo) can then never hold a clean order on its own."""
 
 from __future__ import annotations
 
+import pytest
+
 from sovereign.domain.fraud import FraudConfig, Reason, RulesResult, combine
 from sovereign_testkit.fake_llm import FakeLLM
 from sovereign_testkit.fake_woo import FakeWooStore
@@ -49,3 +51,30 @@ async def test_an_uncertain_order_is_reviewed_and_may_be_raised_by_at_most_the_c
         rows = await eventually(lambda: svc.results(51), what="a result for order 51")
         assert (rows[0]["rules_score"], rows[0]["score"], rows[0]["llm"]) == (60, 85, "ok")
         assert rows[0]["decision"] == "hold" and llm.calls == 1
+
+
+def test_a_store_can_turn_the_review_off_per_band() -> None:
+    medium_only = FraudConfig(llm_review="always", llm_review_bands=["medium"])
+    assert [s for s in (0, 39, 40, 60, 69, 70, 95) if medium_only.llm_review_useful(s)] == [40, 60, 69]
+    off = FraudConfig().merged({"llm_review_bands": []})
+    assert not any(off.llm_review_useful(s) for s in range(101))
+    assert FraudConfig().merged({"llm_review_bands": ["low", "high"]}).llm_review_useful(60) is False
+    assert FraudConfig().llm_review_bands is None  # default: every band, subject to llm_review
+
+
+def test_an_unknown_band_is_a_clear_settings_error() -> None:
+    from sovereign.features.fraud.scoring import FraudSettings, InvalidFraudSettings
+
+    with pytest.raises(InvalidFraudSettings, match="unknown bands: hgih"):
+        FraudSettings.of({"fraud": {"llm_review_bands": ["medium", "hgih"]}})
+
+
+async def test_an_order_in_a_band_the_store_turned_off_is_not_sent_to_the_model(
+    db_url: str, woo: FakeWooStore, llm: FakeLLM
+) -> None:
+    llm.reply = answer(100, "reshipping")
+    async with running(db_url, gateway_for(llm), woo, store_settings={"fraud": {"llm_review_bands": ["high"]}}) as svc:
+        await deliver_new_order(woo, 51)  # rules say 60 (medium): in the review band, but the store turned it off
+        rows = await eventually(lambda: svc.results(51), what="a result for order 51")
+        assert (rows[0]["score"], rows[0]["decision"], rows[0]["llm"]) == (60, "none", "not_needed")
+        assert llm.calls == 0 and await svc.jobs("fraud.rescore") == []

@@ -10,8 +10,7 @@ Pure domain code: no database, no network. The fraud job wires it like this:
     try:                                                      # optional, fail-open
         result = await gateway.complete(ChatRequest(messages=build_llm_messages(order, rules),
                                                     feature="fraud", data_class=CUSTOMER_PERSONAL,
-                                                    json_schema=LLM_ANSWER_SCHEMA,
-                                                    record=order.personal_fields()))
+                                                    json_schema=LLM_ANSWER_SCHEMA))
         answer = result.parsed
     except GatewayError:
         pass

@@ -127,6 +127,9 @@ class FraudConfig(BaseModel):
     # local model that over-reacts can then never hold a clean order on its own.
     llm_max_raise: int = Field(25, ge=0, le=100)
     llm_review: Literal["when_useful", "always"] = "when_useful"
+    # The bands (by the rules' score) whose orders may be reviewed at all; None: every band. ``[]`` turns the
+    # review off for the store, ``["medium"]`` keeps it where bench/fraud.py measured that it helps.
+    llm_review_bands: tuple[str, ...] | None = None
     note_reasons: int = Field(10, ge=1, le=50)
     categories: dict[int, CategoryOverride] = Field(default_factory=dict)
     # How amounts are written in reasons and notes: the store's own format (read from WooCommerce,
@@ -143,13 +146,19 @@ class FraudConfig(BaseModel):
         mins = [b.min_score for b in self.bands]
         if not mins or mins[0] != 0 or mins != sorted(set(mins)):
             raise ValueError("bands must start at 0 and have strictly increasing min_score")
+        unknown = sorted(set(self.llm_review_bands or ()) - {b.name for b in self.bands})
+        if unknown:
+            raise ValueError(f"llm_review_bands names unknown bands: {', '.join(unknown)}")
         return self
 
     def band_for(self, score: int) -> str:
         return band_for(self.bands, score)
 
     def llm_review_useful(self, rules_score: int) -> bool:
-        """Whether to ask the AI review: always, or only when it could change the hold decision."""
+        """Whether to ask the AI review: never outside ``llm_review_bands``; then always, or only when it
+        could change the hold decision."""
+        if self.llm_review_bands is not None and self.band_for(rules_score) not in self.llm_review_bands:
+            return False
         if self.llm_review == "always":
             return True
         return self.threshold - self.llm_max_raise <= rules_score < self.threshold

@@ -3,9 +3,13 @@
 The order's free text (names, street lines, city, postcode, company, the
 customer note, the user agent) was typed by a customer who may be the
 fraudster, so none of it reaches the model: ``order_data`` sends facts only
-(amounts, countries and state codes, whether billing and shipping match, email
-and phone country, a user-agent class, whether there is a note, the store's own
-item names and method ids), so customer text can move the score neither up nor down.
+(amounts, country codes, whether billing and shipping match, email domain,
+IP and phone country, a user-agent class, the store's own item names and method
+ids). Nothing in it depends on a name, company, ``address_2``, the customer note
+or the free-text state field: the same order with or without such text gives the
+model the same prompt, byte for byte, so customer text can move the score neither
+up nor down (``tests/features/test_fraud_injection_shift.py`` proves it with a
+model that obeys every instruction it sees).
 The facts go as JSON inside one ``<order_data>`` block, with every ``<``, ``>`` and
 ``&`` escaped (``\\u003c``...). The model answers a risk and reason *codes* from
 ``AI_REASONS``; what reaches a note or meta is our text for a code, never the
@@ -14,7 +18,7 @@ never lets it lower the rules' score.
 
     messages = build_llm_messages(order, rules_result)
     request = ChatRequest(messages=messages, feature="fraud", data_class=CUSTOMER_PERSONAL,
-                          json_schema=LLM_ANSWER_SCHEMA, record=order.personal_fields())
+                          json_schema=LLM_ANSWER_SCHEMA)   # no record: the prompt holds no personal text
     answer = parse_llm_answer(result.parsed)   # LlmAnswer | None
 """
 
@@ -76,7 +80,7 @@ Answer with one JSON object and nothing else: {"risk": <integer 0-100>, \
 SYSTEM_PROMPT = SYSTEM_PROMPT.replace("{codes}", ", ".join(AI_REASONS))
 
 _ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}
-_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,5}$")
+_CODE = re.compile(r"^[A-Z]{2}$")
 _COUPON = re.compile(r"^[a-z0-9_-]{1,40}$")
 _AUTOMATION = re.compile(r"(?i)headless|phantomjs|selenium|puppeteer|playwright|curl/|wget/|python-|httpclient|bot\b|spider")
 
@@ -88,16 +92,20 @@ def _escape(text: str) -> str:
 
 
 def _code(value: str) -> str | None:
-    """A country or state code as sent (``DE``, ``LA``); anything longer or odder is customer text: left out."""
+    """A country code as sent (``DE``); anything else is customer text: left out."""
     value = value.strip().upper()
     return value if _CODE.match(value) else None
 
 
 def _address(address: Address | None) -> dict[str, Any] | None:
-    """Where, not what the customer typed: country and state codes, which parts are filled in."""
-    if address is None:
+    """Where, not what the customer typed: the country code, which parts are filled in.
+
+    The state is left out: for most countries WooCommerce lets the shopper type it freely. An address with
+    no place in it (only a name, company or second line: text a shopper types) counts as no address, so
+    typing a name into an empty shipping form changes nothing the model sees."""
+    if address is None or not (address.country or address.address_1 or address.postcode or address.city):
         return None
-    out: dict[str, Any] = {"country": _code(address.country), "state": _code(address.state),
+    out: dict[str, Any] = {"country": _code(address.country),
                            "has_street": bool(address.address_1),
                            "has_postcode": bool(address.postcode)}
     return {k: v for k, v in out.items() if v is not None}
@@ -123,13 +131,12 @@ def order_data(order: Order) -> dict[str, Any]:
         "phone_country": reference.phone_country(order.phone),
         "billing": _address(order.billing),
         "shipping": _address(shipping),
-        "shipping_same_as_billing": None if shipping is None else (
+        "shipping_same_as_billing": None if _address(shipping) is None else (
             bool(address_key(shipping)) and address_key(shipping) == address_key(order.billing)),
         "shipping_methods": [m for m in (safe_phrase(m) for m in order.shipping_methods) if m],
         "items": [{"name": safe_phrase(li.name), "quantity": li.quantity, "total": f"{li.total:.2f}"}
                   for li in order.line_items],
         "coupons": [c for c in order.coupons if _COUPON.match(c)],
-        "has_customer_note": bool(order.customer_note),
         "user_agent": _user_agent(order.user_agent),
     }
 

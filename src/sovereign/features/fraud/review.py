@@ -77,7 +77,9 @@ async def review_order(
         feature=FEATURE,
         data_class=CUSTOMER_PERSONAL,
         json_schema=LLM_ANSWER_SCHEMA,
-        record=order.personal_fields(),
+        # No ``record``: the prompt holds no personal text, and a deny-list built from the customer's
+        # names would let those names edit the prompt (a shopper named "guest" would redact "guest").
+        record=None,
         deadline=start + timeout_s - grace,
         lane=lane,  # "interactive" at checkout: capacity /v1 traffic cannot take
     )
