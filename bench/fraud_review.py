@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import statistics
 import sys
 import time
@@ -109,7 +110,7 @@ async def run(limit: int) -> dict[str, Any]:
         "review_raised": [{"id": r["id"], "rules_score": r["rules_score"], "score": r["score"], "expected": r["expected"]}
                           for r in reviewed if r["score"] != r["rules_score"]],
         "seconds_per_review_mean": round(statistics.fmean(seconds), 2) if seconds else None,
-        "seconds_per_review_p95": round(sorted(seconds)[max(0, int(0.95 * len(seconds)) - 1)], 2) if seconds else None,
+        "seconds_per_review_p95": round(sorted(seconds)[math.ceil(0.95 * len(seconds)) - 1], 2) if seconds else None,
         "injection_payloads": len(SCORE_PAYLOADS),
         "injection_orders": len(raws),
         "injection_comparisons": len(shifts),
