@@ -26,7 +26,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any, AsyncIterator
 
 from pydantic import BaseModel
 
@@ -50,6 +50,7 @@ from sovereign_testkit.fake_llm import FakeLLM, Step
 from sovereign_testkit.fake_woo import FakeWooStore
 from sovereign_testkit.fake_woo_server import LocalServer
 from sovereign_testkit.fixtures import load_json
+from tests.features.conftest import eventually
 
 STORE = "demo"
 USER, PASSWORD = "alice", "correct horse battery staple"
@@ -81,15 +82,7 @@ class Drilled:
         return self.app.state.runtime
 
 
-async def until(check: Callable[[], Awaitable[Any]], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = await check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-        await asyncio.sleep(0.1)
+until = eventually  # the features tests' poller: check until truthy, or fail naming what it waited for
 
 
 async def _idle(pool: Any) -> bool:
