@@ -25,18 +25,23 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-async def browser_page() -> AsyncIterator[object]:
+async def chromium_page(**context: object) -> AsyncIterator[object]:
+    """One page in Debian's headless Chromium (``context``: Playwright's browser-context options)."""
     playwright = pytest.importorskip("playwright.async_api", reason="needs the playwright package (the dev extra)")
     async with playwright.async_playwright() as p:
         browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
         try:
-            context = await browser.new_context(viewport={"width": 1366, "height": 768})
-            page = await context.new_page()
+            page = await (await browser.new_context(**context)).new_page()
             page.set_default_timeout(15_000)
             yield page
         finally:
             await browser.close()
+
+
+@pytest.fixture
+async def browser_page() -> AsyncIterator[object]:
+    async for page in chromium_page(viewport={"width": 1366, "height": 768}):
+        yield page
 
 
 async def test_log_in_retry_a_failed_job_flip_degraded_mode_and_approve_a_draft(svc: Console, browser_page) -> None:

@@ -20,7 +20,7 @@ from sovereign.store.forecast_series import ForecastSeriesRepository
 from sovereign.web.console.forecast_view import run_outs
 
 from tests.console.drilled import PASSWORD, STORE, USER, Drilled, drilled_service
-from tests.console.test_browser import ARGS, CHROMIUM
+from tests.console.test_browser import CHROMIUM, chromium_page
 
 DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 VIEWPORT = {"width": 1366, "height": 900}
@@ -116,17 +116,8 @@ def shots(tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def browser_page() -> AsyncIterator[object]:
-    playwright = pytest.importorskip("playwright.async_api", reason="needs the playwright package (the dev extra)")
-    async with playwright.async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        try:
-            context = await browser.new_context(viewport=VIEWPORT, device_scale_factor=1, locale="en-US",
-                                                timezone_id="UTC")
-            page = await context.new_page()
-            page.set_default_timeout(15_000)
-            yield page
-        finally:
-            await browser.close()
+    async for page in chromium_page(viewport=VIEWPORT, device_scale_factor=1, locale="en-US", timezone_id="UTC"):
+        yield page
 
 
 def watch(page: object) -> list[str]:

@@ -97,13 +97,14 @@ class PersonalDataRepository:
         async with self.pool.acquire() as conn:
             events = await self._events(conn, s)
             stores, orders = self._orders(events)
+            terms = self._terms(s, events)
             return {
                 "webhook_events": [_row(r) for r in events],
                 "orders": [{"store_id": st, "order_id": o} for st, o in zip(stores, orders)],
                 "fraud_results": [_row(r) for r in await conn.fetch(_FRAUD, stores, orders)],
                 "fraud_reviews": [_row(r) for r in await conn.fetch(_REVIEWS, stores, orders)],
-                "assistant_audit": [_row(r) for r in await conn.fetch(_ASSISTANT, self._terms(s, events))],
-                "response_cache": [_row(r) for r in await conn.fetch(_CACHE, self._terms(s, events))],
+                "assistant_audit": [_row(r) for r in await conn.fetch(_ASSISTANT, terms)],
+                "response_cache": [_row(r) for r in await conn.fetch(_CACHE, terms)],
             }
 
     async def erase(self, s: Subject) -> dict[str, int]:
