@@ -46,16 +46,12 @@ from sovereign.features.store_port import WooStore
 from sovereign.features.services import FeatureServices
 
 
-__all__ = ["HISTORY_DAYS", "ForecastRun", "ProductForecast", "fetch_sales", "run_forecast", "store_zone", "utc_today"]
+__all__ = ["HISTORY_DAYS", "ForecastRun", "ProductForecast", "fetch_sales", "run_forecast", "store_zone"]
 
 log = logging.getLogger("sovereign.forecasts")
 
 HISTORY_DAYS = 90
 _INCLUDE_CHUNK = 100
-
-
-def utc_today() -> date:
-    return datetime.now(timezone.utc).date()
 
 
 def store_zone(name: Any) -> tzinfo:
