@@ -17,6 +17,7 @@ from sovereign.features import maintenance
 from sovereign.features.assistants import jobs as assistants_jobs
 from sovereign.features.assistants.parts import Assistants, build_assistants
 from sovereign.features.descriptions import jobs as descriptions
+from sovereign.features.descriptions.style import StyleExamples
 from sovereign.features.forecasts import jobs as forecasts
 from sovereign.features.fraud import jobs as fraud
 from sovereign.features.images import jobs as images
@@ -62,17 +63,25 @@ class Runtime:
     audit: AuditWriter | None = None  # the service's own gateway writes every call here
     override_sync: OverrideSync | None = None
     embedder: Embedder | None = None  # None: the process's local MiniLM, made on first use
+    style: StyleExamples = field(init=False)  # style examples for drafts (shares the embedder)
     # web-only state (the console's login throttle and last audit check, /metrics' collector)
 
     _woo: dict[str, tuple[int, WooClient]] = field(default_factory=dict)
     _assistants: Assistants | None = None
 
+    def __post_init__(self) -> None:
+        self.style = StyleExamples(embedder=self.shared_embedder)
+
+    def shared_embedder(self) -> Embedder:
+        """The process's embedder (assistants and style examples share it); the model loads on first use."""
+        if self.embedder is None:
+            self.embedder = local_embedder()
+        return self.embedder
+
     def assistants(self) -> Assistants:
         """The assistants (policy answers, shopper support), built on first use."""
         if self._assistants is None:
-            if self.embedder is None:
-                self.embedder = local_embedder()
-            self._assistants = build_assistants(self, self.embedder)
+            self._assistants = build_assistants(self, self.shared_embedder())
         return self._assistants
 
     def woo(self, store: StoreRecord) -> WooClient:

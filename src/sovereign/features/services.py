@@ -15,9 +15,18 @@ from sovereign.jobs import JobQueue
 from sovereign.settings import Settings
 from sovereign.store.database import Database
 from sovereign.store.stores import StoreRecord, StoreRepository
-from sovereign.features.store_port import WooStore
+from sovereign.domain.products import Product
+from sovereign.features.store_port import StoreProducts, WooStore
 
-__all__ = ["FeatureServices"]
+__all__ = ["FeatureServices", "StyleSource"]
+
+
+class StyleSource(Protocol):
+    """The store's own descriptions of products like this one (``features.descriptions.style``)."""
+
+    async def for_product(
+        self, store_id: str, products: StoreProducts, product: Product, *, k: int = 2, currency: str | None = None
+    ) -> list[str]: ...
 
 
 class FeatureServices(Protocol):
@@ -26,6 +35,7 @@ class FeatureServices(Protocol):
     queue: JobQueue
     stores: StoreRepository
     gateway: Gateway
+    style: StyleSource  # the stores' own descriptions, for the style of new drafts
 
     def woo(self, store: StoreRecord) -> WooStore:
         """The store's WooCommerce port (one client per store per process)."""

@@ -3,7 +3,7 @@
 Shared by the ``descriptions.generate`` job and ``sovereign describe``::
 
     describer = Describer(gateway, max_tokens=400, timeout_s=120)
-    described = await describer.describe(product, tone="warm")
+    described = await describer.describe(product, tone="warm", examples=style_texts)
     described.text, described.source      # "llm" | "template"
     described.reason                      # why the template was used (None for llm)
 
@@ -22,7 +22,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Sequence
 
 from sovereign.domain.descriptions import Bounds, ProductFacts, build_messages, clean, facts, template, validate
 from sovereign.domain.grounded import (
@@ -99,13 +99,17 @@ class Describer:
         self.grounded = grounded
         self.retries = retries  # grounded mode: further tries, each told why the one before was refused
 
-    async def describe(self, product: Product, *, tone: str | None = None) -> Described:
-        """Never raises for the product's sake: every failure of the model path ends in the template."""
+    async def describe(self, product: Product, *, tone: str | None = None, examples: Sequence[str] = ()) -> Described:
+        """Never raises for the product's sake: every failure of the model path ends in the template.
+
+        ``examples``: the store's own descriptions of similar products (``StyleExamples``), shown to the
+        model for style only (grounded mode); their facts can never reach the draft, which is checked
+        against this product's facts alone."""
         f = facts(product)
         if self.gateway is None:
             return Described(template(f, tone), "template", "fallback_only")
         if self.grounded:
-            return await self._grounded(self.gateway, product, f, tone)
+            return await self._grounded(self.gateway, product, f, tone, examples)
         request = ChatRequest(
             messages=chat_messages(build_messages(f, tone, self.bounds)),
             feature=self.feature,
@@ -128,10 +132,12 @@ class Describer:
         log.info("product %s: answer of %s refused (%s), template used", product.id, model, problems)
         return Described(template(f, tone), "template", f"invalid: {problems}", model)
 
-    async def _grounded(self, gateway: Gateway, product: Product, f: ProductFacts, tone: str | None) -> Described:
+    async def _grounded(
+        self, gateway: Gateway, product: Product, f: ProductFacts, tone: str | None, examples: Sequence[str]
+    ) -> Described:
         """One try, and when nothing usable comes back, a second one that is told why the first was refused."""
         sheet = fact_sheet(f)
-        messages = build_grounded_messages(f, sheet, tone)
+        messages = build_grounded_messages(f, sheet, tone, examples)
         outcome: Described | None = None
         for attempt in range(1 + self.retries):
             request = ChatRequest(

@@ -17,7 +17,9 @@ WooCommerce fires for our own write is loop-guarded by the receiver.
 
 Store settings read (``StoreRecord.settings``): ``descriptions_enabled``,
 ``description_mode``, ``tone``, ``currency``, ``describe_variations``,
-``description_max_tokens``, ``description_timeout_s``.
+``description_max_tokens``, ``description_timeout_s``, ``description_grounded``,
+``description_style_examples`` (0 to 3, default 2: the store's own descriptions
+of similar products shown to the model for style, ``features.descriptions.style``).
 """
 
 from __future__ import annotations
@@ -85,6 +87,7 @@ class DescriptionSettings:
     max_tokens: int = 400
     timeout_s: float = 300.0  # background: may wait behind other requests on the local model
     grounded: bool = True  # sentences that name their facts (domain.grounded); False: free text, checked
+    style_examples: int = 2  # the store's own descriptions shown for style (grounded mode); 0: none
 
     @classmethod
     def of(cls, settings: Mapping[str, Any]) -> "DescriptionSettings":
@@ -101,6 +104,7 @@ class DescriptionSettings:
             max_tokens=int(settings.get("description_max_tokens", 400)),
             timeout_s=float(settings.get("description_timeout_s", 300.0)),
             grounded=bool(settings.get("description_grounded", True)),
+            style_examples=max(0, min(3, int(settings.get("description_style_examples", 2)))),
         )
 
 
@@ -152,7 +156,12 @@ async def generate_description(rt: FeatureServices, store_id: str, product_id: i
 
     describer = Describer(rt.gateway, max_tokens=cfg.max_tokens, timeout_s=cfg.timeout_s, grounded=cfg.grounded)
     started = time.monotonic()
-    described = await describer.describe(product, tone=cfg.tone)
+    examples = (
+        await rt.style.for_product(store_id, woo, product, k=cfg.style_examples, currency=cfg.currency)
+        if cfg.grounded and cfg.style_examples
+        else []
+    )
+    described = await describer.describe(product, tone=cfg.tone, examples=examples)
     DRIFT.observe("descriptions", described.model or "none", drift_outcome(described), time.monotonic() - started)
     repo = DraftRepository(rt.db.pool)
     parent = product.parent_id if product.is_variation else None
