@@ -21,10 +21,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 
 from sovereign.commands.common import console, err
 from sovereign.domain.products import Product
+from sovereign.domain.style_examples import StyleCandidate
+from sovereign.embeddings import local_embedder
 from sovereign.features.descriptions.describe import Described, Describer
+from sovereign.features.descriptions.style import StyleExamples
 from sovereign.gateway import Gateway
 from sovereign.settings import Settings, get_settings
-from sovereign.woo.product_csv import DescribeReport, describe_csv, progress_path
+from sovereign.woo.product_csv import DescribeReport, ProductCsv, describe_csv, progress_path
 
 __all__ = ["DescribeRun", "build_describer_gateway", "describe", "describe_file"]
 
@@ -70,13 +73,22 @@ async def describe_file(
     concurrency: int = 1,
     progress: ProgressCallback | None = None,
     grounded: bool = True,
+    style: StyleExamples | None = None,
+    style_examples: int = 2,
 ) -> DescribeRun:
-    """Describe every empty row of ``in_path`` into ``out_path`` (resumable); ``gateway=None``: template only."""
+    """Describe every empty row of ``in_path`` into ``out_path`` (resumable); ``gateway=None``: template only.
+
+    With ``style``, the file's own good descriptions (same category, nearest first) are shown to the
+    model for style, ``style_examples`` at a time."""
     describer = Describer(gateway, max_tokens=max_tokens, timeout_s=timeout_s, feature="describe_csv", grounded=grounded)
     described: list[tuple[Product, Described]] = []
+    pool: list[StyleCandidate] = []
+    if style is not None and gateway is not None and grounded and style_examples > 0:
+        pool = await style.prepare(p for _, p in ProductCsv.read(in_path).products(currency=currency))
 
     async def generate(product: Product) -> str:
-        result = await describer.describe(product, tone=tone)
+        examples = await style.pick(product, pool, k=style_examples) if style is not None and pool else []
+        result = await describer.describe(product, tone=tone, examples=examples)
         described.append((product, result))
         return result.text
 
@@ -104,6 +116,8 @@ def describe(
     concurrency: int = typer.Option(1, "--concurrency", min=1, help="products described at once"),
     free_text: bool = typer.Option(False, "--free-text", help="ask for free text instead of grounded sentences "
                                    "(each naming the facts it uses); both are checked against the facts"),
+    style_examples: int = typer.Option(2, "--style-examples", min=0, max=3, help="the file's own descriptions of "
+                                       "similar products shown to the model for style (0: none)"),
 ) -> None:
     """Fill the empty descriptions of a WooCommerce product CSV; Ctrl-C and rerun to continue."""
     gateway = None if fallback_only else build_describer_gateway(get_settings())
@@ -125,6 +139,7 @@ def describe(
                 csv_file, output, gateway=gateway, tone=tone, include_variations=include_variations,
                 currency=currency, max_tokens=max_tokens, timeout_s=timeout, concurrency=concurrency,
                 progress=progress, grounded=not free_text,
+                style=StyleExamples(embedder=local_embedder), style_examples=style_examples,
             )
         finally:
             if gateway is not None:
