@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 ProviderKind = Literal["embedded", "openai_compatible", "anthropic"]
 
@@ -19,6 +19,11 @@ class Timeouts(BaseModel):
     connect: float = 3.0
     first_token: float = 20.0
     total: float = 60.0
+
+
+# An in-process model cannot hang like a remote one (the deadline cancels its generation), but on a
+# small CPU a 1.5B model writes ~10 tokens/s: a 400-token draft needs more than a remote API's minute.
+EMBEDDED_TIMEOUTS = Timeouts(connect=0.0, first_token=120.0, total=300.0)
 
 
 class RateLimits(BaseModel):
@@ -62,6 +67,13 @@ class ProviderConfig(BaseModel):
     # admission (bulkhead): calls in flight and waiting on this provider; None: AdmissionSettings' default
     max_concurrency: int | None = None
     max_queue: int | None = None
+
+    @model_validator(mode="after")
+    def _embedded_timeouts(self) -> "ProviderConfig":
+        """Embedded providers default to ``EMBEDDED_TIMEOUTS`` unless timeouts are configured."""
+        if self.kind == "embedded" and "timeouts" not in self.model_fields_set:
+            self.timeouts = EMBEDDED_TIMEOUTS.model_copy()
+        return self
 
     @field_validator("name")
     @classmethod
