@@ -16,6 +16,11 @@ the embedded model. Figures per model:
   ``sovereign.features.models.claim_check``, a checker that is not the generator's;
 * ``fallback_reasons``; ``seconds_per_draft``; a few examples.
 
+As the feature does, each product is shown up to ``--style-examples`` descriptions of its own set
+(same category, nearest by MiniLM, personal data removed, never its own) for style; the originals
+of WooCommerce's sample catalogue are Lorem-ipsum filler and are not used, so in practice only the
+captured store's real prose is (``style_pool``, ``drafts_with_style_examples``).
+
     python bench/descriptions_eval.py [--models 0.5b,1.5b] [--limit N] [--giftware 300]
 
 Prints one JSON object. A model that is not installed is reported as skipped.
@@ -43,7 +48,10 @@ from typing import Any
 
 from sovereign.domain.descriptions import facts
 from sovereign.domain.products import Product
+from sovereign.domain.style_examples import StyleCandidate
+from sovereign.embeddings import local_embedder
 from sovereign.features.descriptions.describe import Describer
+from sovereign.features.descriptions.style import StyleExamples
 from sovereign.features.models import claim_check
 from sovereign.gateway import Gateway, ProviderConfig
 from sovereign.models import default_models_dir
@@ -56,17 +64,20 @@ MODELS = {"0.5b": "qwen2.5-coder-0.5b-instruct-q4_k_m", "1.5b": "qwen2.5-coder-1
 log = logging.getLogger("bench.descriptions_eval")
 
 
-def products(giftware: int) -> list[tuple[str, Product]]:
+def products(giftware: int) -> tuple[list[tuple[str, Product]], dict[str, list[Product]]]:
+    """The products to describe (descriptions removed), and per set the originals (the style pool)."""
     out: list[tuple[str, Product]] = []
+    originals: dict[str, list[Product]] = {"woocommerce_sample": [], "captured_store": []}
     rows = csv.DictReader(io.StringIO((fixtures_dir() / "sample_products.csv").read_text(encoding="utf-8-sig")))
     for row in rows:
         if row.get("Type") == "variation":
             continue
-        row = {**row, "Description": ""}
-        out.append(("woocommerce_sample", Product.from_csv_row(row, currency="USD")))
+        originals["woocommerce_sample"].append(Product.from_csv_row(row, currency="USD"))
+        out.append(("woocommerce_sample", Product.from_csv_row({**row, "Description": ""}, currency="USD")))
     for raw in load_json("products.json"):
         if raw.get("type") == "variation":
             continue
+        originals["captured_store"].append(Product.from_rest(raw, currency="USD"))
         out.append(("captured_store", Product.from_rest({**raw, "description": ""}, currency="USD")))
     with gzip.open(HERE / "data" / "online-retail-2011h1-products.csv.gz", "rt", encoding="utf-8") as fh:
         retail = sorted(csv.DictReader(fh), key=lambda r: r["item_id"])
@@ -75,7 +86,7 @@ def products(giftware: int) -> list[tuple[str, Product]]:
         raw = {"id": 100_000 + i, "name": row["name"], "type": "simple", "regular_price": row["median_unit_price_gbp"],
                "description": "", "short_description": "", "categories": [], "attributes": []}
         out.append(("giftware_retailer", Product.from_rest(raw, currency="GBP")))
-    return out
+    return out, originals
 
 
 def fact_texts(p: Product) -> list[str]:
@@ -92,15 +103,28 @@ def gateway_for(model_id: str, models_dir: Path) -> Gateway | None:
     return Gateway([config], models_dir=models_dir)
 
 
-async def evaluate(name: str, describer: Describer, items: list[tuple[str, Product]]) -> dict[str, Any]:
+async def style_pools(originals: dict[str, list[Product]]) -> tuple[StyleExamples, dict[str, list[StyleCandidate]]]:
+    """Each set's own descriptions worth imitating (as the feature reads a store's); never a product's own."""
+    style = StyleExamples(embedder=local_embedder)
+    return style, {origin: await style.prepare(items) for origin, items in originals.items()}
+
+
+async def evaluate(name: str, describer: Describer, items: list[tuple[str, Product]],
+                   style: tuple[StyleExamples, dict[str, list[StyleCandidate]]] | None = None,
+                   k: int = 2) -> dict[str, Any]:
     sources: Counter[str] = Counter()
+    with_examples = 0
     reasons: Counter[str] = Counter()
     by_set: dict[str, Counter[str]] = {}
     flagged = claims_total = unsupported_total = template_flagged = 0
-    examples: list[dict[str, Any]] = []
+    flagged_examples: list[dict[str, Any]] = []
     started = time.perf_counter()
     for origin, product in items:
-        d = await describer.describe(product)
+        examples: list[str] = []
+        if style is not None and describer.gateway is not None:
+            examples = await style[0].pick(product, style[1].get(origin, []), k=k)
+            with_examples += bool(examples)
+        d = await describer.describe(product, examples=examples)
         sources[d.source] += 1
         by_set.setdefault(origin, Counter())[d.source] += 1
         if d.source == "template":
@@ -113,8 +137,8 @@ async def evaluate(name: str, describer: Describer, items: list[tuple[str, Produ
         unsupported_total += len(missing)
         if missing:
             flagged += 1
-            if len(examples) < 6:
-                examples.append({"product": product.name, "text": d.text, "unsupported": [m.term for m in missing]})
+            if len(flagged_examples) < 6:
+                flagged_examples.append({"product": product.name, "text": d.text, "unsupported": [m.term for m in missing]})
     seconds = time.perf_counter() - started
     drafts = sources["llm"]
     return {
@@ -129,7 +153,8 @@ async def evaluate(name: str, describer: Describer, items: list[tuple[str, Produ
         "fallback_reasons": dict(reasons.most_common()),
         "model_draft_rate_by_set": {k: round(v["llm"] / sum(v.values()), 3) for k, v in sorted(by_set.items())},
         "seconds_per_draft": round(seconds / len(items), 3),
-        "flagged_examples": examples,
+        "drafts_with_style_examples": with_examples,
+        "flagged_examples": flagged_examples,
     }
 
 
@@ -139,9 +164,10 @@ async def main() -> None:
     ap.add_argument("--giftware", type=int, default=300)
     ap.add_argument("--limit", type=int, default=0, help="at most N products per set (0: all)")
     ap.add_argument("--max-tokens", type=int, default=400)
+    ap.add_argument("--style-examples", type=int, default=2, help="few-shot examples per product from its set (0: none)")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    items = products(args.giftware)
+    items, originals = products(args.giftware)
     if args.limit:
         seen: Counter[str] = Counter()
         kept = []
@@ -151,6 +177,7 @@ async def main() -> None:
                 kept.append((origin, p))
         items = kept
     models_dir = default_models_dir()
+    style = await style_pools(originals) if args.style_examples > 0 else None
     results: dict[str, Any] = {"template": await evaluate("template", Describer(None), items)}
     skipped: dict[str, str] = {}
     for key in [m.strip() for m in args.models.split(",") if m.strip()]:
@@ -161,7 +188,7 @@ async def main() -> None:
             continue
         try:
             describer = Describer(gateway, max_tokens=args.max_tokens, timeout_s=300)
-            results[model_id] = await evaluate(model_id, describer, items)
+            results[model_id] = await evaluate(model_id, describer, items, style, args.style_examples)
         finally:
             await gateway.aclose()
     counts = Counter(origin for origin, _ in items)
@@ -170,6 +197,7 @@ async def main() -> None:
         "products": len(items),
         "sets": dict(counts),
         "mode": "grounded",
+        "style_pool": {k: len(v) for k, v in style[1].items()} if style else {},
         "models": results,
         "skipped": skipped,
         "targets": {"model_draft_rate": ">= 0.8", "unsupported_claim_rate": "<= 0.02"},
