@@ -8,6 +8,7 @@ from typing import AsyncIterator
 
 import pytest
 
+from sovereign.domain.products import plain_text
 from sovereign.features.storesync.routing import DESCRIPTION_STATUS_META, DRAFT_META
 from sovereign_testkit.fake_llm import FakeLLM
 from sovereign_testkit.fake_woo import FakeWooStore
@@ -57,3 +58,26 @@ async def test_an_answer_with_nothing_grounded_falls_back_to_the_template(
         row = await describe_via_webhook(svc, shop, HOODIE, "draft")
         assert row["source"] == "template" and row["reason"].startswith("invalid: ungrounded")
         assert row["draft"].startswith("Meet the Hoodie with Logo, from our Hoodies range.")
+
+
+BELT = 21  # Accessories, no description; its category's only real prose is the Sunglasses' description
+
+
+@pytest.mark.parametrize("examples", [2, 0])
+async def test_the_stores_own_prose_is_shown_for_style_unless_turned_off(
+    db_url: str, llm: FakeLLM, shop: FakeWooStore, examples: int
+) -> None:
+    sunglasses = next(p for p in shop.state.products.values() if p["name"] == "Sunglasses")
+    phrase = " ".join(plain_text(sunglasses["description"]).split()[:6])
+    llm.reply = json.dumps({"sentences": [
+        {"text": "Meet the Belt, a lovely piece from our Accessories range.", "facts": ["F1", "F2"]},
+        {"text": "The Belt is a simple product that sits well in the Accessories range.", "facts": ["F1", "F2", "F3"]},
+    ]})
+    settings = {**GROUNDED, "description_style_examples": examples}
+    async with running(db_url, gateway_for(llm), shop, store_settings=settings) as svc:
+        hook_products(svc, shop)
+        row = await describe_via_webhook(svc, shop, BELT, "draft")
+        assert row["source"] == "llm", (row["source"], row["reason"])
+        system = llm.completions()[-1].json()["messages"][0]["content"]
+        assert ("The shop's own descriptions sound like this" in system) is bool(examples)
+        assert (phrase in system) is bool(examples), (phrase, system)

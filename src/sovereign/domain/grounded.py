@@ -150,7 +150,7 @@ def build_grounded_messages(
     if thin:
         system += "\nWhen the only fact is the name, write one short sentence that repeats the name exactly."
     if examples:
-        style = "\n".join(f"- {clean(e)[:300]}" for e in examples[:2] if clean(e))
+        style = "\n".join(f"- {clean(e)[:300]}" for e in examples[:3] if clean(e))
         if style:
             system += f"\nThe shop's own descriptions sound like this (style only, never copy their facts):\n{style}"
     data = json.dumps([{"id": fact.id, "fact": fact.text} for fact in sheet], ensure_ascii=False, indent=0)
