@@ -8,7 +8,14 @@ config (the AI review is optional and can only raise scores).
 The expected label of each order comes from its scenario text in
 ``orders_scenarios.json`` through ``LABEL_RULES`` below, never from our scores.
 
-Prints one JSON object on stdout. Usage: ``python bench/fraud.py [--threshold N]``
+``without_review`` is the rules' precision and recall (the same as the top-level figures);
+``with_review`` adds the AI review through the real gateway and the embedded model where the store's
+default policy asks for it, and ``injection_score_shift`` is the largest change of a final score when
+text that tries to move it is typed into an order's note, names, companies and address lines (see
+``bench/fraud_review.py``, which computes both; ``--no-review`` skips them, and they are reported as
+skipped when the small model is not installed).
+
+Prints one JSON object on stdout. Usage: ``python bench/fraud.py [--threshold N] [--no-review]``
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import json
 import re
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from sovereign.domain.fraud import FraudConfig, build_history, combine, decide, score
@@ -108,6 +116,7 @@ def run(threshold: int | None) -> dict[str, Any]:
     return {
         "orders": len(rows),
         **metrics(rows),
+        "without_review": metrics(rows),
         "threshold": config.threshold,
         "ms_per_order": round(elapsed * 1000 / max(1, len(rows)), 3),
         "label_rules": [{"pattern": p, "label": lab, "why": why} for p, lab, why in LABEL_RULES],
@@ -119,11 +128,34 @@ def run(threshold: int | None) -> dict[str, Any]:
     }
 
 
+def review_figures() -> dict[str, Any]:
+    """``with_review``, its cost and ``injection_score_shift`` from ``bench/fraud_review.py`` (default config)."""
+    from sovereign.models import TEST_MODEL_ID, default_models_dir
+    from sovereign.models.catalogue import CATALOGUE
+
+    if not (default_models_dir() / CATALOGUE[TEST_MODEL_ID].file_name).exists():
+        return {"with_review": None, "review_skipped": f"{TEST_MODEL_ID} is not installed "
+                f"(sovereign models install {TEST_MODEL_ID})"}
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import asyncio
+
+    import fraud_review
+
+    review = asyncio.run(fraud_review.run(0))
+    keep = ("model", "with_review", "orders_reviewed", "review_states", "review_raised", "seconds_per_review_mean",
+            "seconds_per_review_p95", "injection_payloads", "injection_orders", "injection_comparisons",
+            "injection_reviewed_variants", "injection_score_shift")
+    return {k: review[k] for k in keep}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threshold", type=int, default=None)
+    parser.add_argument("--no-review", action="store_true", help="rules only: skip the AI review and injection runs")
     args = parser.parse_args()
     result = run(args.threshold)
+    if not args.no_review:
+        result.update(review_figures())
     print(f"fraud bench: precision={result['precision']} recall={result['recall']}", file=sys.stderr)
     json.dump(result, sys.stdout, ensure_ascii=False)
     sys.stdout.write("\n")
