@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Mapping, Protocol, Sequence
+from typing import Iterable, Mapping, Protocol, Sequence
 
 __all__ = ["CLAIM_TERMS", "Facts", "invented_facts"]
 
@@ -115,7 +115,7 @@ def _known(word: str, vocab: set[str]) -> bool:
     return bool(parts) and all(p in vocab or p.rstrip("s") in vocab for p in parts)
 
 
-def invented_facts(text: str, f: Facts) -> list[str]:
+def invented_facts(text: str, f: Facts, known: Iterable[str] = ()) -> list[str]:
     """Claims in ``text`` that the facts do not support.
 
     * every number (digits, decimals, prices, embedded as in ``UV400``) and every
@@ -124,11 +124,13 @@ def invented_facts(text: str, f: Facts) -> list[str]:
     * every risky term (materials, colours, sizes, claims such as "waterproof")
       must appear in the facts;
     * a capitalised word in mid-sentence, a word with inner capitals (``iPhone``)
-      or one marked ™/® is a possible brand or place, and must appear in the facts.
+      or one marked ™/® is a possible brand or place, and must appear in the facts or in ``known``
+      (the shop language's neutral words: German capitalises every noun).
     """
     fact_texts = f.texts()
     fact_canon = _canon(" ".join(fact_texts))
     vocab = _vocabulary(fact_texts)
+    vocab_with_known = vocab | _vocabulary(list(known))
     problems: list[str] = []
 
     allowed = {n for t in fact_texts for n in map(_number, _NUMBER.findall(t)) if n}
@@ -161,6 +163,6 @@ def invented_facts(text: str, f: Facts) -> list[str]:
         before = text[: m.start()].rstrip(" \t")
         sentence_start = not before or before[-1] in _SENTENCE_END
         inner_caps = any(c.isupper() for c in word[1:])
-        if (inner_caps or not sentence_start) and not _known(word, vocab):
+        if (inner_caps or not sentence_start) and not _known(word, vocab_with_known):
             problems.append(f"unknown_name:{word}")
     return list(dict.fromkeys(problems))

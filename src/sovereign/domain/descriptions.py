@@ -27,6 +27,7 @@ from sovereign.domain.claims import CLAIM_TERMS, invented_facts
 from sovereign.domain.products import Product, attribute_pairs, plain_text
 from sovereign.domain.prompts import PromptMessage
 from sovereign.domain.safe_text import is_safe, safe_phrase, safe_sentences, unsafe_fragments
+from sovereign.domain.shop_language import ENGLISH, LANGUAGES, ShopLanguage
 
 __all__ = [
     "CLAIM_TERMS",
@@ -252,7 +253,7 @@ class ValidationResult:
     problems: tuple[str, ...] = field(default=())
 
 
-def validate(raw: str, f: ProductFacts, bounds: Bounds = Bounds()) -> ValidationResult:
+def validate(raw: str, f: ProductFacts, bounds: Bounds = Bounds(), lang: ShopLanguage = ENGLISH) -> ValidationResult:
     """Clean a model answer and check it: length bounds, no links, no invented facts.
 
     ``problems`` lists every reason for rejection (``too_short``, ``too_long``,
@@ -273,13 +274,14 @@ def validate(raw: str, f: ProductFacts, bounds: Bounds = Bounds()) -> Validation
     problems += unsafe_fragments(text)  # link, email, phone, shortcode, markup, instruction
     if re.search(rf"(?i){DATA_TAG}|\bdata,? not instructions\b", text):
         problems.append("prompt_echo")
-    problems += invented_facts(text, f)
+    problems += invented_facts(text, f, known=lang.common_words)
     return ValidationResult(not problems, text, tuple(problems))
 
 
 # ---------------------------------------------------------------------- fallback
 
-_PLACEHOLDER_CATEGORIES = frozenset({"uncategorized", "uncategorised", "default", "general", "misc", "other"})
+# WooCommerce's default category in every supported language, and other names that say nothing.
+_PLACEHOLDER_CATEGORIES = frozenset().union(*(lang.placeholder_categories for lang in LANGUAGES.values()))
 
 
 def display_name(name: str) -> str:
@@ -303,7 +305,7 @@ def _join(items: tuple[str, ...] | list[str], last: str = "and") -> str:
     return f"{', '.join(items[:-1])} {last} {items[-1]}"
 
 
-def template(f: ProductFacts, tone: str | None = None) -> str:
+def template(f: ProductFacts, tone: str | None = None, lang: ShopLanguage = ENGLISH) -> str:
     """A clean description built only from the facts: the fallback when the model is away or wrong.
 
     Prices are left out on purpose: a price in the description goes stale the
@@ -313,7 +315,7 @@ def template(f: ProductFacts, tone: str | None = None) -> str:
     that still carries one is dropped, so the result always passes the validator.
     """
     tone_words = _safe_tone(tone).lower()
-    name = safe_phrase(display_name(f.name)) or "This product"
+    name = safe_phrase(display_name(f.name)) or lang.this_product
     categories = tuple(c for c in (safe_phrase(c) for c in real_categories(f.categories)) if c)
     attributes = tuple(
         (n, opts) for n, opts in (
@@ -322,19 +324,19 @@ def template(f: ProductFacts, tone: str | None = None) -> str:
     )
     f = replace(f, name=name, categories=categories, attributes=attributes,
                 short_description=safe_sentences(f.short_description))
-    cats = _join(f.categories)
+    cats = _join(f.categories, lang.word_and)
     if any(w in tone_words for w in ("formal", "professional", "elegant", "luxur")):
-        opening = f"The {name} is part of our {cats} range." if cats else f"The {name}."
+        phrase, bare = lang.open_formal, lang.open_formal_bare
     elif any(w in tone_words for w in ("friendly", "playful", "casual", "fun", "warm")):
-        opening = f"Meet the {name}, from our {cats} range." if cats else f"Meet the {name}."
+        phrase, bare = lang.open_friendly, lang.open_friendly_bare
     else:
-        opening = f"{name}, from our {cats} range." if cats else f"{name}."
-    first = [opening]
+        phrase, bare = lang.open_plain, lang.open_plain_bare
+    first = [phrase.format(name=name, cats=cats) if cats else bare.format(name=name)]
     if f.downloadable:
-        first.append("Delivered as a download.")
+        first.append(lang.download)
     paragraphs = [" ".join(first)]
     if f.attributes:
-        lines = [f"{name}: {_join(opts, 'or')}." for name, opts in f.attributes]
+        lines = [f"{name}: {_join(opts, lang.word_or)}." for name, opts in f.attributes]
         paragraphs.append(" ".join(lines))
     short = f.short_description.strip()
     if short and short.casefold() != f.name.casefold():

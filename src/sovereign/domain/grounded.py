@@ -22,6 +22,7 @@ Pure: no I/O.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -30,29 +31,18 @@ from typing import Any, Mapping, Sequence
 from sovereign.domain.claims import invented_facts
 from sovereign.domain.descriptions import DATA_TAG, Bounds, ProductFacts, _safe_tone, clean, display_name, real_categories
 from sovereign.domain.prompts import PromptMessage
+from sovereign.domain.shop_language import ENGLISH, ShopLanguage
 
 __all__ = ["Fact", "Grounded", "assemble", "build_grounded_messages", "build_retry_messages", "fact_sheet",
            "grounded_bounds", "grounded_schema"]
 
 MAX_SENTENCES = 4
-# Words a shop may write about any product without claiming a fact: greetings, subjective tone, the
-# shop itself. Nothing about material, size, use, occasion, quantity, kind or feature is in here.
-NEUTRAL = frozenset(
-    "meet say hello welcome discover introducing introduce presenting present find choose pick add bring "
-    "lovely beautiful charming delightful elegant stylish classic timeless simple pretty sweet smart neat "
-    "nice fine wonderful favourite favorite little new great good stunning gorgeous cheerful cute quirky fun "
-    "shop store range collection selection line part available offer offers offered comes come product item "
-    "piece design designed named called look looks one".split()
-)
 _LINK = re.compile(r"(?i)\b(https?://|www\.)|\b[\w.+-]+@[\w-]+\.[\w.]+|[<>\[\]{}]")
 _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
-_STOP = frozenset(
-    "the and for with from this that these those our your you are was were will can has have its into onto "
-    "than then them they their there here what when which while who whom why how all any each every both "
-    "more most other some such only own same very just also not nor but yet off out over under again".split()
-)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'“])")
-_CLAUSE = re.compile(r",\s|\s(?:and|with|for|that|which|perfect|ideal)\s|\s[-–—]\s")
+# Words a shop may write about any product without claiming a fact (greetings, subjective tone, the
+# shop itself), per language: ``ShopLanguage.neutral``. English's, for readers of this module:
+NEUTRAL = ENGLISH.neutral
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,27 +62,28 @@ class Grounded:
     repaired: tuple[str, ...] = field(default=())  # recited | trimmed, one per kept sentence that was repaired
 
 
-def fact_sheet(f: ProductFacts) -> list[Fact]:
-    """The product's facts, numbered. Prices are left out: a price in a description goes stale."""
-    out: list[Fact] = [Fact("F1", "name", f"The product is called {display_name(f.name)}.")]
+def fact_sheet(f: ProductFacts, lang: ShopLanguage = ENGLISH) -> list[Fact]:
+    """The product's facts, numbered, in the shop's language. Prices are left out: they go stale."""
+    out: list[Fact] = [Fact("F1", "name", lang.fact_name.format(name=display_name(f.name)))]
 
     def add(kind: str, text: str) -> None:
         out.append(Fact(f"F{len(out) + 1}", kind, text))
 
     for category in real_categories(f.categories):
-        add("category", f"It belongs to the {category} category.")
+        add("category", lang.fact_category.format(category=category))
     for name, options in f.attributes:
         if options:
-            add("attribute", f"{name}: {' or '.join(options) if len(options) <= 6 else ', '.join(options)}.")
+            joined = f" {lang.word_or} ".join(options) if len(options) <= 6 else ", ".join(options)
+            add("attribute", f"{name}: {joined}.")
     short = clean(f.short_description)
     if short and short.casefold() != f.name.casefold():
         for sentence in _SENTENCE.split(short)[:4]:
             if sentence.strip():
                 add("summary", sentence.strip())
     if f.downloadable:
-        add("delivery", "It is delivered as a download.")
+        add("delivery", lang.fact_download)
     if f.virtual:
-        add("delivery", "It is not shipped: nothing physical is sent.")
+        add("delivery", lang.fact_virtual)
     return out
 
 
@@ -129,9 +120,11 @@ def grounded_schema(sheet: Sequence[Fact]) -> dict[str, Any]:
 
 
 def build_grounded_messages(
-    f: ProductFacts, sheet: Sequence[Fact], tone: str | None = None, examples: Sequence[str] = ()
+    f: ProductFacts, sheet: Sequence[Fact], tone: str | None = None, examples: Sequence[str] = (),
+    lang: ShopLanguage = ENGLISH,
 ) -> list[PromptMessage]:
-    """Messages asking for grounded sentences. ``examples``: the store's own good descriptions, for style only."""
+    """Messages asking for grounded sentences in ``lang``. ``examples``: the store's own good descriptions,
+    for style only."""
     limit = min(MAX_SENTENCES, 1 + len(sheet))
     thin = len(sheet) == 1  # a name and nothing else: the example must not teach a category that is not there
     system = (
@@ -141,11 +134,12 @@ def build_grounded_messages(
         f"Write between 1 and {limit} sentences, one for each fact where you can. Each sentence must be built "
         "only on the facts whose ids it lists in \"facts\", and must reuse the words of those facts. "
         "Use no other words than the words of the facts and these shop words: "
-        f"{', '.join(_SHOP_WORDS)}. "
+        f"{', '.join(lang.shop_words)}. "
         "Do not say what the product is made of, what it is for, who it is for, how big it is or what kind of "
         "thing it is unless a fact says so. Do not name the price. No links, no HTML, no lists.\n"
         f"Tone: {_safe_tone(tone)}.\n"
-        'Answer JSON only: {"sentences": [{"text": "...", "facts": ["F1"]}]}'
+        + (f"Write the sentences in {lang.name}, as the facts are.\n" if lang is not ENGLISH else "")
+        + 'Answer JSON only: {"sentences": [{"text": "...", "facts": ["F1"]}]}'
     )
     if thin:
         system += "\nWhen the only fact is the name, write one short sentence that repeats the name exactly."
@@ -155,10 +149,10 @@ def build_grounded_messages(
             system += f"\nThe shop's own descriptions sound like this (style only, never copy their facts):\n{style}"
     data = json.dumps([{"id": fact.id, "fact": fact.text} for fact in sheet], ensure_ascii=False, indent=0)
     data = data.replace("<", "\\u003c").replace(">", "\\u003e")
-    shots = _EXAMPLES_NAME_ONLY if thin else _EXAMPLES_FACTS
+    shots = lang.examples_name_only if thin else lang.examples_facts
     worked = "".join(
-        f"Worked example (another product):\n<{DATA_TAG}>\n{json.dumps(example)}\n</{DATA_TAG}>\n"
-        f"Answer: {json.dumps(answer)}\n\n"
+        f"Worked example (another product):\n<{DATA_TAG}>\n{json.dumps(example, ensure_ascii=False)}\n</{DATA_TAG}>\n"
+        f"Answer: {json.dumps(answer, ensure_ascii=False)}\n\n"
         for example, answer in shots
     )
     user = (
@@ -195,42 +189,8 @@ def build_retry_messages(
     return [*first, PromptMessage("assistant", content), PromptMessage("user", again)]
 
 
-# The shop words offered to the model: a subset of NEUTRAL, nothing about material, size, use or kind.
-_SHOP_WORDS = ("meet", "say hello to", "discover", "choose", "lovely", "stylish", "classic", "charming",
-               "pretty", "little", "piece", "range", "collection", "from our", "available")
-_EXAMPLES_FACTS = [
-    (
-        [{"id": "F1", "fact": "The product is called Garden Mug."},
-         {"id": "F2", "fact": "It belongs to the Homeware category."},
-         {"id": "F3", "fact": "Colour: Green or Blue."},
-         {"id": "F4", "fact": "Glazed inside and out."}],
-        {"sentences": [
-            {"text": "Meet the Garden Mug, a lovely piece from our Homeware range.", "facts": ["F1", "F2"]},
-            {"text": "Choose it in green or blue.", "facts": ["F3"]},
-            {"text": "It is glazed inside and out.", "facts": ["F4"]},
-        ]},
-    ),
-    (
-        [{"id": "F1", "fact": "The product is called Star Print."},
-         {"id": "F2", "fact": "It belongs to the Posters category."},
-         {"id": "F3", "fact": "This is a simple product."}],
-        {"sentences": [
-            {"text": "Discover the Star Print, a charming piece from our Posters range.", "facts": ["F1", "F2"]},
-            {"text": "The Star Print is a simple product.", "facts": ["F1", "F3"]},
-        ]},
-    ),
-]
-_EXAMPLES_NAME_ONLY = [
-    ([{"id": "F1", "fact": "The product is called Blue Garden Mug."}],
-     {"sentences": [{"text": "Say hello to the Blue Garden Mug, a lovely little piece.", "facts": ["F1"]}]}),
-    ([{"id": "F1", "fact": "The product is called Set/4 Star Paper Lanterns."}],
-     {"sentences": [{"text": "Meet the Set/4 Star Paper Lanterns, a charming piece from our range.",
-                     "facts": ["F1"]}]}),
-]
-
-
-def _content_words(text: str) -> set[str]:
-    return {w.casefold() for w in _WORD.findall(text) if w.casefold() not in _STOP}
+def _content_words(text: str, lang: ShopLanguage = ENGLISH) -> set[str]:
+    return {w.casefold() for w in _WORD.findall(text) if w.casefold() not in lang.stop}
 
 
 def _stems(words: set[str]) -> set[str]:
@@ -248,16 +208,26 @@ def _singular(word: str) -> str:
     return word
 
 
-def _unsupported(words: set[str], vocabulary: set[str]) -> list[str]:
+def _unsupported(words: set[str], vocabulary: set[str], lang: ShopLanguage) -> list[str]:
     """Words none of whose forms the facts or the neutral shop words hold."""
-    allowed = vocabulary | _NEUTRAL_STEMS
+    allowed = vocabulary | _neutral_stems(lang)
     return sorted(w for w in words if w[:5] not in allowed and _singular(w)[:5] not in allowed)
 
 
-_NEUTRAL_STEMS = _stems(set(NEUTRAL))
+@functools.cache
+def _neutral_stems(lang: ShopLanguage) -> set[str]:
+    return _stems(set(lang.neutral))
 
 
-def assemble(answer: Mapping[str, Any] | str, f: ProductFacts, sheet: Sequence[Fact]) -> Grounded:
+@functools.cache
+def _clauses(lang: ShopLanguage) -> re.Pattern[str]:
+    """Where a sentence may be cut back: commas, dashes and the language's joining words."""
+    return re.compile(r",\s|\s(?:" + "|".join(map(re.escape, lang.clause_words)) + r")\s|\s[-–—]\s")
+
+
+def assemble(
+    answer: Mapping[str, Any] | str, f: ProductFacts, sheet: Sequence[Fact], lang: ShopLanguage = ENGLISH
+) -> Grounded:
     """Keep the sentences that stand on their cited facts; render them as one or two paragraphs."""
     if isinstance(answer, str):
         try:
@@ -268,7 +238,7 @@ def assemble(answer: Mapping[str, Any] | str, f: ProductFacts, sheet: Sequence[F
     if not isinstance(items, list):
         return Grounded("", 0, ("no_sentences",))
     by_id = {fact.id: fact for fact in sheet}
-    vocabulary = _stems(set().union(*(_content_words(fact.text) for fact in sheet)))
+    vocabulary = _stems(set().union(*(_content_words(fact.text, lang) for fact in sheet)))
     kept: list[str] = []
     dropped: list[str] = []
     repaired: list[str] = []
@@ -281,8 +251,8 @@ def assemble(answer: Mapping[str, Any] | str, f: ProductFacts, sheet: Sequence[F
         raw = item["text"]
         ids = [i for i in item.get("facts") or [] if isinstance(i, str)]
         cited = [by_id[i] for i in ids if i in by_id]
-        text, reason, repair = _keep(raw, cited, sheet, vocabulary, f)
-        words = _stems(_content_words(text))
+        text, reason, repair = _keep(raw, cited, sheet, vocabulary, f, lang)
+        words = _stems(_content_words(text, lang))
         if reason is None and (text.casefold() in seen or (kept and words <= said)):
             reason = "repeated"  # word for word, or nothing that the kept sentences have not said
         if reason is not None:
@@ -300,26 +270,28 @@ def assemble(answer: Mapping[str, Any] | str, f: ProductFacts, sheet: Sequence[F
     return Grounded("\n\n".join(p for p in paragraphs if p), len(kept), tuple(dropped), tuple(repaired))
 
 
-def _check(text: str, raw: str, cited: Sequence[Fact], vocabulary: set[str], f: ProductFacts) -> str | None:
+def _check(
+    text: str, raw: str, cited: Sequence[Fact], vocabulary: set[str], f: ProductFacts, lang: ShopLanguage
+) -> str | None:
     """Why the sentence cannot be kept as it stands on ``cited`` (None: it can)."""
-    words = _content_words(text)
+    words = _content_words(text, lang)
     if not text:
         return "empty"
     if _LINK.search(raw) or _LINK.search(text):
         return "link_or_markup"
     if not cited:
         return "no_fact"
-    if not _stems(words) & _stems(set().union(*(_content_words(c.text) for c in cited))):
+    if not _stems(words) & _stems(set().union(*(_content_words(c.text, lang) for c in cited))):
         return "unused_citation"
-    if unsupported := _unsupported(words, vocabulary):
+    if unsupported := _unsupported(words, vocabulary, lang):
         return "unsupported:" + ",".join(unsupported[:3])
-    if problems := invented_facts(text, f):
+    if problems := invented_facts(text, f, known=lang.common_words):
         return "invented:" + ",".join(problems[:3])
     return None
 
 
 def _keep(
-    raw: str, cited: Sequence[Fact], sheet: Sequence[Fact], vocabulary: set[str], f: ProductFacts
+    raw: str, cited: Sequence[Fact], sheet: Sequence[Fact], vocabulary: set[str], f: ProductFacts, lang: ShopLanguage
 ) -> tuple[str, str | None, str | None]:
     """The sentence as it may be kept, why not, and the repair made, if any.
 
@@ -329,24 +301,24 @@ def _keep(
     first clauses when those stand on their own. Whatever is kept passes every check as it stands.
     """
     text = clean(raw)
-    reason = _check(text, raw, cited, vocabulary, f)
+    reason = _check(text, raw, cited, vocabulary, f, lang)
     if reason is None:
         return text, None, None
     repair: str | None = None
     if reason == "unused_citation":
-        words = _stems(_content_words(text))
-        used = [fact for fact in sheet if words & _stems(_content_words(fact.text))]
+        words = _stems(_content_words(text, lang))
+        used = [fact for fact in sheet if words & _stems(_content_words(fact.text, lang))]
         if not used:
             return text, reason, None
         cited, repair = used, "recited"
-        reason = _check(text, raw, cited, vocabulary, f)
+        reason = _check(text, raw, cited, vocabulary, f, lang)
         if reason is None:
             return text, None, repair
     if reason.startswith(("unsupported:", "invented:")) and not _LINK.search(raw):
-        cuts = [m.start() for m in _CLAUSE.finditer(text)]
+        cuts = [m.start() for m in _clauses(lang).finditer(text)]
         for cut in reversed(cuts):
             head = text[:cut].rstrip(" ,;:-")
-            if len(_content_words(head)) >= 2 and _check(head, head, cited, vocabulary, f) is None:
+            if len(_content_words(head, lang)) >= 2 and _check(head, head, cited, vocabulary, f, lang) is None:
                 return head + ".", None, "trimmed"
     return text, reason, repair
 
