@@ -19,6 +19,7 @@ import pytest
 
 from sovereign.commands.describe import describe_file
 from sovereign.domain.grounded import fact_sheet, grounded_bounds
+from sovereign.domain.shop_language import shop_language
 from sovereign.domain.descriptions import facts, template, validate
 from sovereign.domain.products import Product, encode_csv_text
 from sovereign.gateway import Gateway, ProviderConfig
@@ -125,6 +126,26 @@ async def test_fallback_only_fills_the_six_with_the_template(blank_csv: Path, tm
         assert "\n" not in cell and "\\n" in cell  # WooCommerce's exporter encoding of paragraph breaks
     assert "0 by the model, 6 by the template, 0 resumed" in stdout and "7 variations left alone" not in stdout
     assert not progress_path(out).exists()
+
+
+async def test_a_german_shop_gets_german_fallbacks_and_an_unknown_language_is_refused(
+    blank_csv: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "beschrieben.csv"
+    code, stdout, stderr = await run_cli("describe", str(blank_csv), "-o", str(out), "--fallback-only",
+                                         "--language", "de_DE", env=cli_env(tmp_path))
+    assert code == 0, stderr
+    filled = assert_only_descriptions_filled(blank_csv, out, empty_in_store())
+    products = products_by_name(out)
+    for name, cell in filled.items():
+        assert cell == encode_csv_text(template(facts(products[name]), None, shop_language("de")))
+    assert any("aus unserem Sortiment" in cell for cell in filled.values())
+    assert not any("from our" in cell or " or " in cell for cell in filled.values())
+
+    bad = tmp_path / "nope.csv"
+    code, stdout, stderr = await run_cli("describe", str(blank_csv), "-o", str(bad), "--fallback-only",
+                                         "--language", "Klingon", env=cli_env(tmp_path))
+    assert code == 2 and "not a supported language" in stdout + stderr and not bad.exists()
 
 
 async def test_the_model_path_fills_them_through_the_gateway(blank_csv: Path, tmp_path: Path, llm: FakeLLM) -> None:

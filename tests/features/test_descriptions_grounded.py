@@ -81,3 +81,29 @@ async def test_the_stores_own_prose_is_shown_for_style_unless_turned_off(
         system = llm.completions()[-1].json()["messages"][0]["content"]
         assert ("The shop's own descriptions sound like this" in system) is bool(examples)
         assert (phrase in system) is bool(examples), (phrase, system)
+
+
+async def test_a_german_store_gets_german_facts_drafts_and_fallbacks(
+    db_url: str, llm: FakeLLM, shop: FakeWooStore
+) -> None:
+    llm.reply = json.dumps({"sentences": [
+        {"text": "Entdecken Sie Hoodie with Logo, ein schönes Stück aus unserem Sortiment Hoodies.", "facts": ["F1", "F2"]},
+        {"text": "Wählen Sie ihn in Blue.", "facts": ["F3"]},
+        {"text": "Er ist aus weicher Baumwolle.", "facts": ["F1"]},  # invented: must not survive
+    ]})
+    settings = {**GROUNDED, "description_language": "de_DE"}
+    async with running(db_url, gateway_for(llm), shop, store_settings=settings) as svc:
+        hook_products(svc, shop)
+        row = await describe_via_webhook(svc, shop, HOODIE, "draft")
+        assert row["source"] == "llm", (row["source"], row["reason"])
+        assert row["draft"] == ("Entdecken Sie Hoodie with Logo, ein schönes Stück aus unserem Sortiment Hoodies. "
+                                "Wählen Sie ihn in Blue.")
+        request = llm.completions()[-1].json()
+        assert "Write the sentences in German" in request["messages"][0]["content"]
+        assert "Das Produkt heißt Hoodie with Logo." in request["messages"][1]["content"]
+
+        # the model away: the fallback is German too
+        llm.set_mode("error", status=503)
+        shop.product(HOODIE)["meta_data"] = []
+        row = await describe_via_webhook(svc, shop, HOODIE, "draft")
+        assert row["source"] == "template" and row["draft"].startswith("Entdecken Sie Hoodie with Logo, aus unserem Sortiment Hoodies.")

@@ -21,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 
 from sovereign.commands.common import console, err
 from sovereign.domain.products import Product
+from sovereign.domain.shop_language import LANGUAGES, is_supported
 from sovereign.domain.style_examples import StyleCandidate
 from sovereign.embeddings import local_embedder
 from sovereign.features.descriptions.describe import Described, Describer
@@ -75,6 +76,7 @@ async def describe_file(
     grounded: bool = True,
     style: StyleExamples | None = None,
     style_examples: int = 2,
+    language: str | None = None,
 ) -> DescribeRun:
     """Describe every empty row of ``in_path`` into ``out_path`` (resumable); ``gateway=None``: template only.
 
@@ -88,7 +90,7 @@ async def describe_file(
 
     async def generate(product: Product) -> str:
         examples = await style.pick(product, pool, k=style_examples) if style is not None and pool else []
-        result = await describer.describe(product, tone=tone, examples=examples)
+        result = await describer.describe(product, tone=tone, examples=examples, language=language)
         described.append((product, result))
         return result.text
 
@@ -118,8 +120,13 @@ def describe(
                                    "(each naming the facts it uses); both are checked against the facts"),
     style_examples: int = typer.Option(2, "--style-examples", min=0, max=3, help="the file's own descriptions of "
                                        "similar products shown to the model for style (0: none)"),
+    language: str = typer.Option("en", "--language", help="the shop's language: en, de, fr, es, nl "
+                                 "(or a WordPress locale such as de_DE)"),
 ) -> None:
     """Fill the empty descriptions of a WooCommerce product CSV; Ctrl-C and rerun to continue."""
+    if not is_supported(language):
+        raise typer.BadParameter(f"{language!r} is not a supported language ({', '.join(sorted(LANGUAGES))})",
+                                 param_hint="--language")
     gateway = None if fallback_only else build_describer_gateway(get_settings())
     if gateway is None and not fallback_only:
         err.print("[yellow]no model installed or configured: every description comes from the template[/yellow] "
@@ -139,7 +146,7 @@ def describe(
                 csv_file, output, gateway=gateway, tone=tone, include_variations=include_variations,
                 currency=currency, max_tokens=max_tokens, timeout_s=timeout, concurrency=concurrency,
                 progress=progress, grounded=not free_text,
-                style=StyleExamples(embedder=local_embedder), style_examples=style_examples,
+                style=StyleExamples(embedder=local_embedder), style_examples=style_examples, language=language,
             )
         finally:
             if gateway is not None:

@@ -34,6 +34,7 @@ from sovereign.domain.grounded import (
     grounded_schema,
 )
 from sovereign.domain.products import Product
+from sovereign.domain.shop_language import ShopLanguage, shop_language
 from sovereign.gateway import PUBLIC, ChatRequest, Gateway, GatewayError
 from sovereign.features.prompts import chat_messages
 
@@ -99,17 +100,21 @@ class Describer:
         self.grounded = grounded
         self.retries = retries  # grounded mode: further tries, each told why the one before was refused
 
-    async def describe(self, product: Product, *, tone: str | None = None, examples: Sequence[str] = ()) -> Described:
+    async def describe(
+        self, product: Product, *, tone: str | None = None, examples: Sequence[str] = (), language: str | None = None
+    ) -> Described:
         """Never raises for the product's sake: every failure of the model path ends in the template.
 
         ``examples``: the store's own descriptions of similar products (``StyleExamples``), shown to the
         model for style only (grounded mode); their facts can never reach the draft, which is checked
-        against this product's facts alone."""
+        against this product's facts alone. ``language``: the shop's (``de_DE``, ``fr``; unset: English),
+        for the facts, the allowed shop words and the template."""
         f = facts(product)
+        lang = shop_language(language)
         if self.gateway is None:
-            return Described(template(f, tone), "template", "fallback_only")
+            return Described(template(f, tone, lang), "template", "fallback_only")
         if self.grounded:
-            return await self._grounded(self.gateway, product, f, tone, examples)
+            return await self._grounded(self.gateway, product, f, tone, examples, lang)
         request = ChatRequest(
             messages=chat_messages(build_messages(f, tone, self.bounds)),
             feature=self.feature,
@@ -123,21 +128,22 @@ class Describer:
             result = await self.gateway.complete(request)
         except GatewayError as exc:
             log.info("product %s: gateway %s, template used", product.id, exc.reason)
-            return Described(template(f, tone), "template", f"gateway_{exc.reason}")
+            return Described(template(f, tone, lang), "template", f"gateway_{exc.reason}")
         model = f"{result.provider}/{result.model}"
-        checked = validate(_complete_sentences(clean(result.text), self.bounds.min_chars), f, self.bounds)
+        checked = validate(_complete_sentences(clean(result.text), self.bounds.min_chars), f, self.bounds, lang)
         if checked.ok:
             return Described(checked.text, "llm", None, model)
         problems = ", ".join(checked.problems[:8])
         log.info("product %s: answer of %s refused (%s), template used", product.id, model, problems)
-        return Described(template(f, tone), "template", f"invalid: {problems}", model)
+        return Described(template(f, tone, lang), "template", f"invalid: {problems}", model)
 
     async def _grounded(
-        self, gateway: Gateway, product: Product, f: ProductFacts, tone: str | None, examples: Sequence[str]
+        self, gateway: Gateway, product: Product, f: ProductFacts, tone: str | None, examples: Sequence[str],
+        lang: ShopLanguage,
     ) -> Described:
         """One try, and when nothing usable comes back, a second one that is told why the first was refused."""
-        sheet = fact_sheet(f)
-        messages = build_grounded_messages(f, sheet, tone, examples)
+        sheet = fact_sheet(f, lang)
+        messages = build_grounded_messages(f, sheet, tone, examples, lang)
         outcome: Described | None = None
         for attempt in range(1 + self.retries):
             request = ChatRequest(
@@ -154,21 +160,21 @@ class Describer:
                 result = await gateway.complete(request)
             except GatewayError as exc:
                 log.info("product %s: gateway %s, template used", product.id, exc.reason)
-                return outcome or Described(template(f, tone), "template", f"gateway_{exc.reason}")
+                return outcome or Described(template(f, tone, lang), "template", f"gateway_{exc.reason}")
             model = f"{result.provider}/{result.model}"
-            built = assemble(result.parsed if result.parsed is not None else result.text, f, sheet)
+            built = assemble(result.parsed if result.parsed is not None else result.text, f, sheet, lang)
             if not built.text:
                 reasons = ", ".join(dict.fromkeys(built.dropped)) or "nothing grounded"
                 log.info("product %s: no sentence of %s stood on its facts (%s)", product.id, model, reasons)
-                outcome = Described(template(f, tone), "template", f"invalid: ungrounded ({reasons})", model)
+                outcome = Described(template(f, tone, lang), "template", f"invalid: ungrounded ({reasons})", model)
                 problems: tuple[str, ...] = ()
             else:
-                checked = validate(built.text, f, grounded_bounds(sheet, self.bounds))
+                checked = validate(built.text, f, grounded_bounds(sheet, self.bounds), lang)
                 if checked.ok:
                     return Described(checked.text, "llm", None, model)
                 problems = checked.problems
                 log.info("product %s: answer of %s refused (%s)", product.id, model, ", ".join(problems[:8]))
-                outcome = Described(template(f, tone), "template", f"invalid: {', '.join(problems[:8])}", model)
+                outcome = Described(template(f, tone, lang), "template", f"invalid: {', '.join(problems[:8])}", model)
             messages = build_retry_messages(messages[:2], result.text, built.dropped, problems)
         assert outcome is not None
         log.info("product %s: template used (%s)", product.id, outcome.reason)

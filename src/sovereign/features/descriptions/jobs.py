@@ -19,7 +19,9 @@ Store settings read (``StoreRecord.settings``): ``descriptions_enabled``,
 ``description_mode``, ``tone``, ``currency``, ``describe_variations``,
 ``description_max_tokens``, ``description_timeout_s``, ``description_grounded``,
 ``description_style_examples`` (0 to 3, default 2: the store's own descriptions
-of similar products shown to the model for style, ``features.descriptions.style``).
+of similar products shown to the model for style, ``features.descriptions.style``),
+``description_language`` (the shop's language: ``de_DE``, ``fr``, ``German``; default
+English; ``domain.shop_language`` lists those supported).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from typing import Any, Iterable, Literal, Mapping
 from pydantic import BaseModel
 
 from sovereign.domain.products import Product
+from sovereign.domain.shop_language import LANGUAGES, is_supported
 from sovereign.features.descriptions.describe import Described, Describer, drift_outcome, to_html
 from sovereign.features.descriptions.drafts import (
     Draft,
@@ -88,6 +91,7 @@ class DescriptionSettings:
     timeout_s: float = 300.0  # background: may wait behind other requests on the local model
     grounded: bool = True  # sentences that name their facts (domain.grounded); False: free text, checked
     style_examples: int = 2  # the store's own descriptions shown for style (grounded mode); 0: none
+    language: str = "en"  # the shop's language (domain.shop_language); unsupported ones are written in English
 
     @classmethod
     def of(cls, settings: Mapping[str, Any]) -> "DescriptionSettings":
@@ -105,7 +109,22 @@ class DescriptionSettings:
             timeout_s=float(settings.get("description_timeout_s", 300.0)),
             grounded=bool(settings.get("description_grounded", True)),
             style_examples=max(0, min(3, int(settings.get("description_style_examples", 2)))),
+            language=_language(settings.get("description_language")),
         )
+
+
+_warned_languages: set[str] = set()
+
+
+def _language(value: Any) -> str:
+    code = str(value or "en")
+    if not is_supported(code):
+        if code not in _warned_languages:  # once per process and value, not once per product
+            _warned_languages.add(code)
+            log.warning("description_language %r is not supported (%s): descriptions are written in English",
+                        code, ", ".join(sorted(LANGUAGES)))
+        return "en"
+    return code
 
 
 class GenerateArgs(BaseModel):
@@ -161,7 +180,7 @@ async def generate_description(rt: FeatureServices, store_id: str, product_id: i
         if cfg.grounded and cfg.style_examples
         else []
     )
-    described = await describer.describe(product, tone=cfg.tone, examples=examples)
+    described = await describer.describe(product, tone=cfg.tone, examples=examples, language=cfg.language)
     DRIFT.observe("descriptions", described.model or "none", drift_outcome(described), time.monotonic() - started)
     repo = DraftRepository(rt.db.pool)
     parent = product.parent_id if product.is_variation else None
