@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     model_promote_max_draft_rate_drop: float = 0.05
     model_promote_max_claim_rate_rise: float = 0.01
     model_promote_max_latency_ratio: float = 1.5
+    model_promote_max_review_recall_drop: float = 0.0  # fraud review: a candidate may not miss more risky orders
+    model_promote_max_review_precision_drop: float = 0.05
 
     log_level: str = "INFO"
     log_json: bool = True

@@ -43,6 +43,24 @@ def test_worse_beyond_the_margins_names_every_reason() -> None:
     assert worse_than(WORSE, None, Margins()) == []  # nothing to compare with
 
 
+def _review(recall: float, precision: float = 1.0, shift: int = 0) -> dict:
+    return {"with_review": {"recall": recall, "precision": precision}, "injection_score_shift": shift}
+
+
+def test_a_fraud_review_that_misses_more_or_can_be_moved_by_a_shopper_is_worse() -> None:
+    current = {**GOOD, "fraud_review": _review(0.8889)}
+    assert worse_than({**BETTER, "fraud_review": _review(0.8889)}, current, Margins()) == []
+    misses = worse_than({**BETTER, "fraud_review": _review(0.8333)}, current, Margins())
+    assert misses == ["fraud review recall 0.833 vs 0.889 (drop 0.056 > 0.0)"]
+    sloppy = worse_than({**BETTER, "fraud_review": _review(0.8889, precision=0.9)}, current, Margins())
+    assert len(sloppy) == 1 and sloppy[0].startswith("fraud review precision 0.900 vs 1.000")
+    # a score a shopper's text can move is refused even with nothing to compare with
+    moved = worse_than({**BETTER, "fraud_review": _review(0.8889, shift=15)}, None, Margins())
+    assert moved == ["a shopper's text moved a fraud score by 15 points with this model"]
+    # an evaluation without the fraud review is compared on descriptions only
+    assert worse_than(BETTER, current, Margins()) == []
+
+
 async def test_a_worse_candidate_is_refused_and_nothing_changes(db_url: str) -> None:
     rt = await open_runtime(settings(db_url))
     try:

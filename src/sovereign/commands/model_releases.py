@@ -1,6 +1,6 @@
 """`sovereign models eval|promote|rollback|releases`: try a model on the features' own tasks, release it, undo it.
 
-    sovereign models eval qwen2.5-coder-1.5b-instruct-q4_k_m      # descriptions on the packaged real products
+    sovereign models eval qwen2.5-coder-1.5b-instruct-q4_k_m      # descriptions and the fraud review, real data
     sovereign models promote qwen2.5-coder-1.5b-instruct-q4_k_m   # refused if worse than the current model
     sovereign models rollback                                      # every process back within seconds
 """
@@ -19,6 +19,7 @@ from sovereign.commands.common import console, err, fmt_ts, run, runtime
 from sovereign.commands.models import app
 from sovereign.features.descriptions.describe import Describer
 from sovereign.features.models.evaluation import eval_products, evaluate_descriptions
+from sovereign.features.models.fraud_eval import SCORE_PAYLOADS, eval_orders, evaluate_fraud_review
 from sovereign.features.models.releases import Margins, ModelLifecycle, NothingToRollBack
 from sovereign.gateway import Gateway, ProviderConfig
 from sovereign.models.catalogue import LocalModel, ModelSpec, UnknownModel, resolve
@@ -49,37 +50,56 @@ def _model(model: str) -> ModelSpec | LocalModel:
 def _lifecycle(rt) -> ModelLifecycle:  # noqa: ANN001 - the runtime
     s = rt.settings
     margins = Margins(s.model_promote_max_draft_rate_drop, s.model_promote_max_claim_rate_rise,
-                      s.model_promote_max_latency_ratio)
+                      s.model_promote_max_latency_ratio, s.model_promote_max_review_recall_drop,
+                      s.model_promote_max_review_precision_drop)
     return ModelLifecycle(ModelReleases(rt.db.pool), rt.gateway, margins)
+
+
+FEATURES = ("descriptions", "fraud_review")
 
 
 @app.command("eval")
 def eval_(
     model: str = typer.Argument(..., help="a catalogue id or a GGUF path"),
     provider: str = PROVIDER,
-    limit: int = typer.Option(0, "--limit", min=0, help="evaluate on the first N products only (0: all)"),
+    limit: int = typer.Option(0, "--limit", min=0, help="the first N products and orders only (0: all)"),
+    features: str = typer.Option(",".join(FEATURES), "--features",
+                                 help="which evaluations: descriptions, fraud_review (comma-separated)"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Describe the packaged real products with MODEL and record the figures (draft rate, claims, latency)."""
+    """Run the features' evaluations with MODEL and record the figures for `promote`: descriptions of the
+    packaged real products (draft rate, unsupported claims, latency) and the fraud review on the captured
+    orders (precision and recall with and without it, whether a shopper's text moves a score)."""
     ref = _model(model)
+    wanted = [f.strip() for f in features.split(",") if f.strip()]
+    if "descriptions" not in wanted or any(f not in FEATURES for f in wanted):
+        raise typer.BadParameter(f"choose from {', '.join(FEATURES)}; descriptions is always needed "
+                                 "(promote compares it)", param_hint="--features")
     settings = get_settings()
     products = eval_products(limit or None)
+    fraud = "fraud_review" in wanted
 
     async def go() -> dict:
         config = ProviderConfig(name=provider, kind="embedded", model=ref.id, model_path=str(model),
-                                jurisdiction="local", data_classes=["public"], max_retries=0)
+                                jurisdiction="local", data_classes=["public", "customer_personal"], max_retries=0)
         gateway = Gateway([config], models_dir=settings.models_path)
         try:
-            with Progress(TextColumn(f"evaluating {ref.id}"), BarColumn(), MofNCompleteColumn(), console=err) as bar:
-                task = bar.add_task("eval", total=len(products))
-                report = await evaluate_descriptions(Describer(gateway, timeout_s=300), products,
-                                                     progress=lambda: bar.advance(task))
+            with Progress(TextColumn("evaluating {task.description}"), BarColumn(), MofNCompleteColumn(),
+                          console=err) as bar:
+                task = bar.add_task(f"{ref.id}: descriptions", total=len(products))
+                report = (await evaluate_descriptions(Describer(gateway, timeout_s=300), products,
+                                                      progress=lambda: bar.advance(task))).as_json()
+                if fraud:
+                    task = bar.add_task(f"{ref.id}: fraud review", total=1 + len(SCORE_PAYLOADS))
+                    review = await evaluate_fraud_review(gateway, orders=eval_orders()[: limit or None],
+                                                         progress=lambda: bar.advance(task))
+                    report["fraud_review"] = review.as_json()
             version = getattr(gateway.provider(provider), "model_version", "") or ref.id
         finally:
             await gateway.aclose()
         async with runtime() as rt:
-            row = await ModelReleases(rt.db.pool).add_eval(provider, ref.id, version, report.as_json())
-        return {"eval_id": row.id, "provider": provider, "model": ref.id, "version": version, **report.as_json()}
+            row = await ModelReleases(rt.db.pool).add_eval(provider, ref.id, version, report)
+        return {**report, "eval_id": row.id, "provider": provider, "model": ref.id, "version": version}
 
     out = run(go())
     if as_json:
@@ -88,6 +108,12 @@ def eval_(
     console.print(f"[bold]{out['model']}[/bold] ({out['version']}) on {out['products']} products: "
                   f"model drafts {out['model_draft_rate']:.0%}, unsupported claims {out['unsupported_claim_rate']:.1%}, "
                   f"latency p95 {out['latency_p95_s']:.1f} s; template used for {out['fallback_reasons'] or 'none'}")
+    if "fraud_review" in out:
+        r = out["fraud_review"]
+        console.print(f"fraud review on {r['orders']} orders ({r['orders_reviewed']} reviewed): recall "
+                      f"{r['without_review']['recall']} without, {r['with_review']['recall']} with; precision "
+                      f"{r['without_review']['precision']} without, {r['with_review']['precision']} with; "
+                      f"score moved by a shopper's text: {r['injection_score_shift']}")
 
 
 @app.command()

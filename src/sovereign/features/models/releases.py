@@ -33,6 +33,8 @@ class Margins:
     max_draft_rate_drop: float = 0.05
     max_claim_rate_rise: float = 0.01
     max_latency_ratio: float = 1.5
+    max_review_recall_drop: float = 0.0
+    max_review_precision_drop: float = 0.05
 
 
 @dataclass(frozen=True)
@@ -45,9 +47,12 @@ class Promotion:
 
 def worse_than(candidate: Mapping[str, Any], current: Mapping[str, Any] | None, margins: Margins) -> list[str]:
     """Why ``candidate`` is worse than ``current`` beyond the margins (empty: not worse)."""
-    if current is None:
-        return []
     reasons = []
+    shift = int((candidate.get("fraud_review") or {}).get("injection_score_shift") or 0)
+    if shift:  # never acceptable, whatever the current model does
+        reasons.append(f"a shopper's text moved a fraud score by {shift} points with this model")
+    if current is None:
+        return reasons
     drop = float(current["model_draft_rate"]) - float(candidate["model_draft_rate"])
     if drop > margins.max_draft_rate_drop:
         reasons.append(f"model draft rate {candidate['model_draft_rate']:.3f} vs {current['model_draft_rate']:.3f} "
@@ -60,6 +65,19 @@ def worse_than(candidate: Mapping[str, Any], current: Mapping[str, Any] | None, 
     if base > 0 and float(candidate.get("latency_p95_s") or 0.0) > base * margins.max_latency_ratio:
         reasons.append(f"latency p95 {candidate['latency_p95_s']:.2f} s vs {base:.2f} s "
                        f"(more than {margins.max_latency_ratio}x)")
+    return reasons + _fraud_review_worse(candidate.get("fraud_review"), current.get("fraud_review"), margins)
+
+
+def _fraud_review_worse(candidate: Mapping[str, Any] | None, current: Mapping[str, Any] | None,
+                        margins: Margins) -> list[str]:
+    """The fraud review's figures, when both evaluations measured it."""
+    if candidate is None or current is None:
+        return []
+    reasons = []
+    for figure, margin in (("recall", margins.max_review_recall_drop), ("precision", margins.max_review_precision_drop)):
+        new, old = candidate["with_review"].get(figure), current["with_review"].get(figure)
+        if new is not None and old is not None and float(old) - float(new) > margin:
+            reasons.append(f"fraud review {figure} {new:.3f} vs {old:.3f} (drop {float(old) - float(new):.3f} > {margin})")
     return reasons
 
 
