@@ -6,7 +6,8 @@ links only point at earlier orders this run put on hold. Rules only, default
 config (the AI review is optional and can only raise scores).
 
 The expected label of each order comes from its scenario text in
-``orders_scenarios.json`` through ``LABEL_RULES`` below, never from our scores.
+``orders_scenarios.json`` through ``LABEL_RULES`` (``sovereign.features.models.fraud_eval``), never from
+our scores.
 
 ``without_review`` is the rules' precision and recall (the same as the top-level figures);
 ``with_review`` adds the AI review through the real gateway and the embedded model where the store's
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
 from pathlib import Path
@@ -30,28 +30,12 @@ from typing import Any
 
 from sovereign.domain.fraud import FraudConfig, build_history, combine, decide, score
 from sovereign.domain.orders import Order
+from sovereign.features.models.fraud_eval import LABEL_RULES, expected_label, hold_metrics
 from sovereign_testkit.fixtures import load_json
 
-# Scenario text -> expected label. First matching pattern wins; no match means "clean".
-# "risky" means a merchant would want the order held for a manual look before shipping.
-LABEL_RULES: tuple[tuple[str, str, str], ...] = (
-    (r"smoke test", "clean", "the store's own test orders"),
-    (r"\bbenign\b", "clean", "the scenario says the oddity is harmless (gift to family abroad)"),
-    (r"\bburst\b", "risky", "several orders from one email and IP within a minute (velocity)"),
-    (r"card-testing", "risky", "several identities probing payments from one IP"),
-    (r"mailinator|guerrillamail|yopmail|10minutemail|sharklasers", "risky", "throwaway email address"),
-    (r"freight-forwarder|reshipper", "risky", "goods routed through a reshipping address"),
-    (r"very high total", "risky", "order far above normal basket size: review before shipping"),
-    (r"billing [A-Z]{2}\b.*/ shipping [A-Z]{2}\b", "risky", "cross-border order to another recipient, "
-                                                           "not marked benign"),
-)
-
-
-def expected_label(scenario: str) -> tuple[str, str]:
-    for pattern, label, why in LABEL_RULES:
-        if re.search(pattern, scenario):
-            return label, why
-    return "clean", "no risk pattern in the scenario (domestic, ordinary, registered customer...)"
+# The labels (scenario text -> "risky" | "clean", never from our scores) and the hold metrics are the model
+# evaluation's own (``sovereign models eval``), so the bench and a release decision count the same way.
+metrics = hold_metrics
 
 
 def replay(orders: list[Order], config: FraudConfig) -> list[dict[str, Any]]:

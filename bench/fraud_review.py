@@ -1,8 +1,9 @@
 """Does the AI review earn its place? Precision and recall with and without it, its cost, and whether a
 customer's text can move a score, on the captured WooCommerce orders with the local model.
 
-Replays ``orders.json`` in creation order as ``bench/fraud.py`` does (history from earlier orders only;
-expected labels from the scenario texts through ``bench/fraud.py``'s ``LABEL_RULES``). ``without_review``:
+Runs ``sovereign.features.models.fraud_eval.evaluate_fraud_review`` (what ``sovereign models eval`` runs on a
+candidate) on the captured orders, replayed in creation order as ``bench/fraud.py`` does (history from
+earlier orders only; expected labels from the scenario texts through ``LABEL_RULES``). ``without_review``:
 the rules alone. ``with_review``: the same, plus the AI review through the real gateway and the embedded
 model wherever the store's default policy asks for it (``llm_review_useful``: the rules' score within
 ``llm_max_raise`` below the threshold); the review may only raise a score, by at most ``llm_max_raise``.
@@ -22,25 +23,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import math
-import statistics
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from fraud import expected_label, metrics  # noqa: E402  (the sibling bench: same labels, same metrics)
-
-from sovereign.domain.fraud import FraudConfig, build_history, combine, decide, score  # noqa: E402
-from sovereign.domain.orders import Order  # noqa: E402
-from sovereign.features.fraud.review import NOT_NEEDED, review_order  # noqa: E402
-from sovereign.gateway import Gateway, GatewaySettings, ProviderConfig  # noqa: E402
-from sovereign.gateway.config import Timeouts  # noqa: E402
-from sovereign.models import TEST_MODEL_ID, default_models_dir  # noqa: E402
-from sovereign_testkit.fixtures import load_json  # noqa: E402
-from sovereign_testkit.injection import SCORE_PAYLOADS, score_injected  # noqa: E402
+from sovereign.domain.fraud import FraudConfig
+from sovereign.features.models.fraud_eval import eval_orders, evaluate_fraud_review
+from sovereign.gateway import Gateway, GatewaySettings, ProviderConfig
+from sovereign.gateway.config import Timeouts
+from sovereign.models import TEST_MODEL_ID, default_models_dir
 
 
 def gateway() -> Gateway:
@@ -50,72 +41,22 @@ def gateway() -> Gateway:
     return Gateway([local], settings=GatewaySettings(), models_dir=default_models_dir())
 
 
-async def replay(raws: list[dict[str, Any]], config: FraudConfig, gw: Gateway | None,
-                 variant: Any = None) -> tuple[list[dict[str, Any]], list[float]]:
-    """Score every order (optionally with ``variant`` applied to its JSON) against the plain earlier orders."""
-    earlier: list[Order] = []
-    held: set[int] = set()
-    rows, seconds = [], []
-    for raw in raws:
-        plain = Order.from_woo(raw)
-        order = Order.from_woo(variant(raw)) if variant else plain
-        history = build_history(order, earlier, config=config, held_ids=held)
-        rules = score(order, history, config)
-        review = NOT_NEEDED
-        if gw is not None and config.llm_review_useful(rules.score):
-            t0 = time.perf_counter()
-            review = await review_order(gw, order, rules, timeout_s=60.0, lane="background")
-            seconds.append(time.perf_counter() - t0)
-        assessment = combine(rules, review.answer, max_raise=config.llm_max_raise)
-        decision = decide(assessment, config)
-        if decision.hold:
-            held.add(plain.id)
-        rows.append({"id": plain.id, "rules_score": rules.score, "score": assessment.score, "hold": decision.hold,
-                     "review": review.state})
-        earlier.append(plain)
-    return rows, seconds
-
-
 async def run(limit: int) -> dict[str, Any]:
-    config = FraudConfig()
-    scenarios = load_json("orders_scenarios.json")["orders"]
-    raws = sorted(load_json("orders.json"), key=lambda o: (Order.from_woo(o).created is None,
-                                                          Order.from_woo(o).created, o["id"]))
-    if limit:
-        raws = raws[:limit]
+    orders = eval_orders()[: limit or None]
     started = time.perf_counter()
     gw = gateway()
     try:
-        without, _ = await replay(raws, config, None)
-        with_review, seconds = await replay(raws, config, gw)
-        for rows in (without, with_review):
-            for row in rows:
-                row["expected"], _ = expected_label(scenarios.get(str(row["id"]), ""))
-        shifts: list[int] = []
-        reviewed_variants = 0
-        for payload in SCORE_PAYLOADS:
-            rows, more = await replay(raws, config, gw, lambda raw, p=payload: score_injected(raw, p))
-            reviewed_variants += len(more)
-            shifts += [abs(a["score"] - b["score"]) for a, b in zip(rows, with_review)]
+        report = await evaluate_fraud_review(gw, config=FraudConfig(), orders=orders)
     finally:
         await gw.aclose()
-    reviewed = [r for r in with_review if r["review"] != "not_needed"]
+    out = report.as_json()
     return {
-        "orders": len(raws),
+        "orders": out.pop("orders"),
         "model": TEST_MODEL_ID,
-        "without_review": metrics(without),
-        "with_review": metrics(with_review),
-        "orders_reviewed": len(reviewed),
-        "review_states": {s: sum(r["review"] == s for r in reviewed) for s in sorted({r["review"] for r in reviewed})},
-        "review_raised": [{"id": r["id"], "rules_score": r["rules_score"], "score": r["score"], "expected": r["expected"]}
-                          for r in reviewed if r["score"] != r["rules_score"]],
-        "seconds_per_review_mean": round(statistics.fmean(seconds), 2) if seconds else None,
-        "seconds_per_review_p95": round(sorted(seconds)[math.ceil(0.95 * len(seconds)) - 1], 2) if seconds else None,
-        "injection_payloads": len(SCORE_PAYLOADS),
-        "injection_orders": len(raws),
-        "injection_comparisons": len(shifts),
-        "injection_reviewed_variants": reviewed_variants,
-        "injection_score_shift": max(shifts) if shifts else None,
+        **out,
+        "seconds_per_review_mean": out["review_seconds_mean"],
+        "seconds_per_review_p95": out["review_seconds_p95"],
+        "injection_orders": len(orders),
         "seconds": round(time.perf_counter() - started, 1),
     }
 
