@@ -9,6 +9,8 @@ from typing import AsyncIterator
 import pytest
 
 from sovereign.domain.products import plain_text
+from sovereign.features.descriptions.jobs import DescriptionSettings
+from sovereign.features.images.config import ImageSettings
 from sovereign.features.storesync.routing import DESCRIPTION_STATUS_META, DRAFT_META
 from sovereign_testkit.fake_llm import FakeLLM
 from sovereign_testkit.fake_woo import FakeWooStore
@@ -107,3 +109,13 @@ async def test_a_german_store_gets_german_facts_drafts_and_fallbacks(
         shop.product(HOODIE)["meta_data"] = []
         row = await describe_via_webhook(svc, shop, HOODIE, "draft")
         assert row["source"] == "template" and row["draft"].startswith("Entdecken Sie Hoodie with Logo, aus unserem Sortiment Hoodies.")
+
+
+def test_the_language_is_the_stores_own_unless_set_and_english_when_unsupported() -> None:
+    assert DescriptionSettings.of({}).language == "en"
+    assert DescriptionSettings.of({"language": "de_DE"}).language == "de_DE"  # read from WooCommerce at connect
+    assert DescriptionSettings.of({"language": "de_DE", "description_language": "fr"}).language == "fr"
+    assert DescriptionSettings.of({"language": "ja"}).language == "en"
+    # alt text follows the store's language the same way
+    assert ImageSettings.of({"language": "de_DE"}).language == "de_DE"
+    assert ImageSettings.of({"language": "de_DE", "image_language": "fr"}).language == "fr"

@@ -20,8 +20,9 @@ Store settings read (``StoreRecord.settings``): ``descriptions_enabled``,
 ``description_max_tokens``, ``description_timeout_s``, ``description_grounded``,
 ``description_style_examples`` (0 to 3, default 2: the store's own descriptions
 of similar products shown to the model for style, ``features.descriptions.style``),
-``description_language`` (the shop's language: ``de_DE``, ``fr``, ``German``; default
-English; ``domain.shop_language`` lists those supported).
+``description_language`` (the shop's language: ``de_DE``, ``fr``, ``German``; default: the
+store's own ``language``, read from WooCommerce at connect, else English;
+``domain.shop_language`` lists those supported).
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ class DescriptionSettings:
             timeout_s=float(settings.get("description_timeout_s", 300.0)),
             grounded=bool(settings.get("description_grounded", True)),
             style_examples=max(0, min(3, int(settings.get("description_style_examples", 2)))),
-            language=_language(settings.get("description_language")),
+            language=_language(settings.get("description_language") or settings.get("language")),
         )
 
 

@@ -6,7 +6,7 @@ key                        default    meaning
 ``images_enabled``         true       check product images at all
 ``image_mode``             review     ``review``: alt text waits as a draft; ``auto``: written to the image
 ``image_hosts``            []         hosts besides the store's own that images may be fetched from
-``image_language``         en         language of the alt text (``de``, ``fr_FR``, ``German`` ...)
+``image_language``         store's    alt text language (``de``, ``fr_FR``, ``German``); the store's ``language``
 ``image_alt``              missing    write alt text for images ``missing`` one, or ``all``, or ``off``
 ``image_max_bytes``        10000000   largest image fetched; bigger downloads are stopped
 ``image_timeout_s``        10         connect/read timeout per image
@@ -65,7 +65,7 @@ class ImageSettings:
             enabled=bool(settings.get("images_enabled", True)),
             mode=mode,
             hosts=tuple(str(h) for h in hosts),
-            language=str(settings.get("image_language") or "en"),
+            language=str(settings.get("image_language") or settings.get("language") or "en"),
             alt=alt,
             max_bytes=int(settings.get("image_max_bytes", 10_000_000)),
             timeout_s=float(settings.get("image_timeout_s", 10.0)),
