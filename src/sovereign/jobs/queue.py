@@ -9,7 +9,8 @@ A schedule that announces a change (a webhook: "product 31's images changed")
 must not be swallowed by a job that is already *running*: that job may have
 read the product before the change. ``schedule(..., follow_running=True)``
 then queues one follow-up under ``follow_key(key)``; while that follow-up
-waits, further schedules are deduplicated onto it. The same happens when the
+waits, further schedules are deduplicated onto it, and if it is running too
+(a group runs several jobs at once), the next follow-up is queued behind it. The same happens when the
 job finished between our insert and our look (pgqueuer records completions in
 batches, so a finished job can hold its key for a moment).
 """
@@ -47,6 +48,11 @@ class Scheduled:
 class BulkItem:
     args: Args
     dedupe_key: str | None = None
+
+
+# A group runs several jobs at once, so a follow-up may itself be running when the next change comes:
+# it then gets its own follow-up, up to this many deep (more than any group's concurrency in practice).
+MAX_FOLLOW_UPS = 8
 
 
 def follow_key(dedupe_key: str) -> str:
@@ -95,15 +101,16 @@ class JobQueue:
         follow-up run instead of dropping this schedule (see the module docstring).
         """
         wait = _delay(at, delay)
-        (result,) = await self._enqueue(name, [BulkItem(args, dedupe_key)], [wait], priority=priority, conn=conn)
-        if result.created or not follow_running or dedupe_key is None:
-            return result
-        if await self._waiting_id(dedupe_key, conn) is not None:
-            return result  # a run that has not started yet will see the change
-        (follow,) = await self._enqueue(
-            name, [BulkItem(args, follow_key(dedupe_key))], [wait], priority=priority, conn=conn
-        )
-        return follow
+        key = dedupe_key
+        (result,) = await self._enqueue(name, [BulkItem(args, key)], [wait], priority=priority, conn=conn)
+        for _ in range(MAX_FOLLOW_UPS):
+            if result.created or not follow_running or key is None:
+                return result
+            if await self._waiting_id(key, conn) is not None:
+                return result  # a run that has not started yet will see the change
+            key = follow_key(key)  # running: the follow-up's key, or, if that one runs too, the next one's
+            (result,) = await self._enqueue(name, [BulkItem(args, key)], [wait], priority=priority, conn=conn)
+        return result
 
     async def schedule_many(
         self,
