@@ -54,21 +54,6 @@ def replay(orders: list[Order], config: FraudConfig) -> list[dict[str, Any]]:
     return rows
 
 
-def metrics(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    tp = sum(r["hold"] and r["expected"] == "risky" for r in rows)
-    fp = sum(r["hold"] and r["expected"] == "clean" for r in rows)
-    fn = sum(not r["hold"] and r["expected"] == "risky" for r in rows)
-    return {
-        "expected_holds": tp + fn,
-        "holds": tp + fp,
-        "true_positives": tp,
-        "false_positives": fp,
-        "false_negatives": fn,
-        "precision": round(tp / (tp + fp), 4) if tp + fp else None,
-        "recall": round(tp / (tp + fn), 4) if tp + fn else None,
-    }
-
-
 def run(threshold: int | None) -> dict[str, Any]:
     config = FraudConfig() if threshold is None else FraudConfig(threshold=threshold)
     scenarios = load_json("orders_scenarios.json")["orders"]
