@@ -103,8 +103,8 @@ def review_figures() -> dict[str, Any]:
     from sovereign.models.catalogue import CATALOGUE
 
     if not (default_models_dir() / CATALOGUE[TEST_MODEL_ID].file_name).exists():
-        return {"with_review": None, "review_skipped": f"{TEST_MODEL_ID} is not installed "
-                f"(sovereign models install {TEST_MODEL_ID})"}
+        return {"with_review": None, "review_skipped": f"{TEST_MODEL_ID} is not installed in {default_models_dir()} "
+                f"(sovereign models install {TEST_MODEL_ID}, or set SOVEREIGN_MODELS_DIR)"}
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import asyncio
 
