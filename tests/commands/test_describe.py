@@ -23,7 +23,7 @@ from sovereign.domain.shop_language import shop_language
 from sovereign.domain.descriptions import facts, template, validate
 from sovereign.domain.products import Product, encode_csv_text
 from sovereign.gateway import Gateway, ProviderConfig
-from sovereign.models import TEST_MODEL_ID, ModelError, ensure
+from sovereign.models import TEST_MODEL_ID
 from sovereign_testkit.fake_llm import FakeLLM, Step
 from sovereign_testkit.fixtures import fixtures_dir, load_json
 from sovereign.woo.product_csv import ProductCsv, progress_path
@@ -201,23 +201,9 @@ async def test_an_interrupted_run_continues_where_it_stopped(blank_csv: Path, tm
 # ---------------------------------------------------------------------- the embedded model
 
 
-@pytest.fixture(scope="session")
-def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The 0.5B test model, found in $SOVEREIGN_MODELS_DIR or assembled once per session (as tests/models does)."""
-    env = os.environ.get("SOVEREIGN_MODELS_DIR")
-    path = Path(env).expanduser() if env else tmp_path_factory.mktemp("models")
-    path.mkdir(parents=True, exist_ok=True)
-    try:
-        ensure(TEST_MODEL_ID, path, assemble=True, pip_install=False)
-    except ModelError as exc:
-        pytest.skip(f"embedded test model not available ({exc}); install it with: pip install '.[model-small]'")
-    return path
-
-
-@pytest.mark.model
-async def test_the_embedded_model_fills_the_six(blank_csv: Path, tmp_path: Path, model_dir: Path) -> None:
+async def test_the_embedded_model_fills_the_six(blank_csv: Path, tmp_path: Path, test_model_dir: Path) -> None:
     out = tmp_path / "described.csv"
-    env = cli_env(tmp_path, SOVEREIGN_MODELS_DIR=str(model_dir), SOVEREIGN_EMBEDDED_MODEL=TEST_MODEL_ID)
+    env = cli_env(tmp_path, SOVEREIGN_MODELS_DIR=str(test_model_dir), SOVEREIGN_EMBEDDED_MODEL=TEST_MODEL_ID)
     code, stdout, stderr = await run_cli(
         "describe", str(blank_csv), "-o", str(out), "--currency", "USD", "--max-tokens", "256", env=env
     )

