@@ -19,6 +19,10 @@ import json
 import re
 from typing import Any
 
+# Text that tries to move a fraud score: defined with the model evaluation that measures it (``sovereign
+# models eval``), offered here to the tests.
+from sovereign.features.models.fraud_eval import SCORE_FIELDS, SCORE_PAYLOADS, ScorePayload, score_injected
+
 __all__ = ["PAYLOADS", "BENIGN_ORDER_TEXT", "SCORE_FIELDS", "SCORE_PAYLOADS", "ScorePayload",
            "obedient_description", "obedient_fraud_answer", "orders", "products", "score_injected"]
 
@@ -112,9 +116,6 @@ def obedient_description(product: dict[str, Any]) -> str:
 
 
 # --- text that tries to move a fraud score ------------------------------------------------------------------------
-
-# Defined with the model evaluation that measures them (``sovereign models eval``), used here by the tests.
-from sovereign.features.models.fraud_eval import SCORE_FIELDS, SCORE_PAYLOADS, ScorePayload, score_injected  # noqa: E402
 
 
 def _words(text: str) -> str:
