@@ -23,6 +23,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+from sovereign.domain.descriptions import real_categories
 from sovereign.domain.products import Product
 
 __all__ = [
@@ -94,18 +95,18 @@ def trim_to_sentences(parts: Sequence[str], limit: int = EXAMPLE_CHARS) -> str:
 
 def candidates(products: Iterable[Product]) -> list[StyleCandidate]:
     """The descriptions among ``products`` worth imitating (see the module's rules)."""
-    texts: list[tuple[Product, str]] = []
+    texts: list[tuple[Product, str, str]] = []  # product, text, the text as boilerplate is counted
     for p in products:
         if p.is_variation or (p.status and p.status != "publish"):
             continue
         text = p.description_text.strip() or p.short_description_text.strip()
         if len(text) < MIN_CHARS or is_placeholder(text):
             continue
-        texts.append((p, text))
-    seen = Counter(re.sub(r"\s+", " ", t).strip().lower() for _, t in texts)
+        texts.append((p, text, re.sub(r"\s+", " ", text).lower()))
+    seen = Counter(key for _, _, key in texts)
     out: list[StyleCandidate] = []
-    for p, text in texts:
-        if seen[re.sub(r"\s+", " ", text).strip().lower()] >= BOILERPLATE_PRODUCTS:
+    for p, text, key in texts:
+        if seen[key] >= BOILERPLATE_PRODUCTS:
             continue
         shown = trim_to_sentences(sentences(text))
         if len(shown) >= MIN_CHARS:
@@ -114,9 +115,10 @@ def candidates(products: Iterable[Product]) -> list[StyleCandidate]:
 
 
 def same_category(product: Product, pool: Sequence[StyleCandidate]) -> list[StyleCandidate]:
-    """Candidates sharing a category with ``product`` (all of them when it has none), never itself."""
+    """Candidates sharing a category with ``product`` (all of them when it has none that says something,
+    e.g. only "Uncategorized" or a translation of it), never itself."""
     others = [c for c in pool if c.product_id is None or c.product_id != product.id]
-    mine = {c.strip().lower() for c in product.categories if c.strip() and c.strip().lower() != "uncategorized"}
+    mine = {c.strip().lower() for c in real_categories(product.categories)}
     if not mine:
         return others
     return [c for c in others if mine & {x.strip().lower() for x in c.categories}]
