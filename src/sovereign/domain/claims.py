@@ -11,6 +11,7 @@ Pure: no I/O.
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import Decimal
 from typing import Iterable, Mapping, Protocol, Sequence
@@ -106,6 +107,12 @@ def _vocabulary(texts: list[str]) -> set[str]:
     return vocab
 
 
+@functools.lru_cache(maxsize=16)
+def _known_vocabulary(known: frozenset[str]) -> frozenset[str]:
+    """``_vocabulary`` of a language's fixed words: the same few sets on every call, built once."""
+    return frozenset(_vocabulary(list(known)))
+
+
 def _known(word: str, vocab: set[str]) -> bool:
     w = re.sub(r"['’]s$", "", _canon(word))
     candidates = {w, w.rstrip("s"), w + "s", re.sub(r"es$", "", w), w.replace("-", ""), w.replace("-", "") + "s"}
@@ -130,7 +137,7 @@ def invented_facts(text: str, f: Facts, known: Iterable[str] = ()) -> list[str]:
     fact_texts = f.texts()
     fact_canon = _canon(" ".join(fact_texts))
     vocab = _vocabulary(fact_texts)
-    vocab_with_known = vocab | _vocabulary(list(known))
+    vocab_with_known = vocab | _known_vocabulary(frozenset(known))
     problems: list[str] = []
 
     allowed = {n for t in fact_texts for n in map(_number, _NUMBER.findall(t)) if n}

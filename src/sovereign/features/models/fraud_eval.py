@@ -103,9 +103,9 @@ def score_injected(order: dict[str, Any], payload: ScorePayload) -> dict[str, An
 def eval_orders() -> list[tuple[dict[str, Any], str]]:
     """The packaged orders in creation order, each with its scenario text."""
     raw = json.loads((files("sovereign.features.models") / "eval_orders.json").read_text(encoding="utf-8"))
-    pairs = [(item["order"], item["scenario"]) for item in raw]
-    return sorted(pairs, key=lambda p: (Order.from_woo(p[0]).created is None, Order.from_woo(p[0]).created,
-                                        p[0]["id"]))
+    pairs = [(item["order"], item["scenario"], Order.from_woo(item["order"]).created) for item in raw]
+    pairs.sort(key=lambda p: (p[2] is None, p[2], p[0]["id"]))
+    return [(order, scenario) for order, scenario, _ in pairs]
 
 
 def hold_metrics(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
